@@ -1,0 +1,522 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/opsloop/opsloop/internal/check/tree"
+)
+
+// DefaultMaxFileSize is the largest file read; a larger one is a finding,
+// not an out-of-memory.
+const DefaultMaxFileSize = 16 << 20
+
+// DefaultNodeBudget bounds how many nodes a document may expand to when a
+// policy needs it as plain values (YAML alias bombs).
+const DefaultNodeBudget = 1 << 20
+
+// Policy evaluates custom policies (Rego) against one document. It is
+// declared here, where it is used; internal/check/rego implements it.
+type Policy interface {
+	Eval(ctx context.Context, d *Document, input any) ([]Finding, error)
+}
+
+// Renderer turns a source directory (a Helm chart or a Kustomize directory)
+// into rendered files. Each rendered file names the source file it came
+// from, where known.
+type Renderer interface {
+	// Detect reports whether dir is a source this renderer handles.
+	Detect(dir string) bool
+	// Render renders dir. An error is reported as a finding on dir.
+	Render(ctx context.Context, dir string) ([]Rendered, error)
+}
+
+// Rendered is one generated manifest.
+type Rendered struct {
+	// Path is the file findings are reported in: the template or source
+	// file the output came from where known (e.g.
+	// "charts/web/templates/deployment.yaml"), else a name for the output.
+	Path string
+	// Source names what was rendered, e.g. the chart directory.
+	Source string
+	// Data is the rendered YAML.
+	Data []byte
+	// Lines maps lines of Data to lines of Path: Lines[i] is the line in
+	// Path that produced line i+1 of Data, 0 when unknown. Nil means Data
+	// lines are Path lines.
+	Lines []int
+}
+
+// Options configures a run.
+type Options struct {
+	// Paths are files and directories to check; "-" reads standard input.
+	Paths []string
+	// Stdin is read for "-".
+	Stdin io.Reader
+	// Config is the .opsloop.yaml content; zero means defaults.
+	Config Config
+	// Baseline hides findings that were present before.
+	Baseline *Baseline
+	// Policies run on every document after the built-in rules.
+	Policies []Policy
+	// Renderers expand Helm charts and Kustomize directories.
+	Renderers []Renderer
+	// Workers is the number of files checked at once; 0 means GOMAXPROCS.
+	Workers int
+	// MaxFileSize bounds file size; 0 means DefaultMaxFileSize.
+	MaxFileSize int64
+	// Logger receives progress at debug level; nil discards.
+	Logger *slog.Logger
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Findings  []Finding
+	Files     int
+	Documents int
+	// Suppressed counts findings hidden by annotations, comments or
+	// disabled rules; Baselined those hidden by the baseline.
+	Suppressed int
+	Baselined  int
+}
+
+// Count returns how many findings are at or above min.
+func (r *Result) Count(minimum Severity) int {
+	n := 0
+	for i := range r.Findings {
+		if r.Findings[i].Severity >= minimum {
+			n++
+		}
+	}
+	return n
+}
+
+// ErrUsage marks errors in how a run was asked for (missing paths, bad
+// flags): the CLI exits 2 for them.
+var ErrUsage = errors.New("usage")
+
+// unit is one piece of work: a file, a rendered source or standard input.
+type unit struct {
+	path   string // display path, slash-separated
+	osPath string
+	render Renderer
+	stdin  bool
+}
+
+// Run checks every input in opts.Paths and returns the findings.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	if len(opts.Paths) == 0 {
+		return nil, fmt.Errorf("%w: no paths to check", ErrUsage)
+	}
+	if err := opts.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	e := &engine{opts: opts, log: log, rules: activeRules(opts.Config), index: &Index{}}
+	if e.opts.MaxFileSize <= 0 {
+		e.opts.MaxFileSize = DefaultMaxFileSize
+	}
+	for _, p := range opts.Paths {
+		if p == "-" {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+	}
+
+	units := make(chan unit, workers*4)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var walkErr error
+	go func() {
+		defer close(units)
+		walkErr = e.walk(ctx, units)
+	}()
+
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for u := range units {
+				if ctx.Err() != nil {
+					continue
+				}
+				e.process(ctx, u)
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if walkErr != nil {
+		return nil, walkErr
+	}
+	e.runSetRules()
+	res := e.result()
+	return res, nil
+}
+
+type engine struct {
+	opts  Options
+	log   *slog.Logger
+	rules []*Rule
+	index *Index
+
+	mu         sync.Mutex // guards the following fields
+	findings   []Finding
+	files      int
+	documents  int
+	suppressed int
+	baselined  int
+	directives map[string]directives // file -> ignore comments, for Set rules
+}
+
+// walk sends every unit under the paths to out.
+func (e *engine) walk(ctx context.Context, out chan<- unit) error {
+	send := func(u unit) bool {
+		select {
+		case out <- u:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for _, p := range e.opts.Paths {
+		if p == "-" {
+			if !send(unit{path: "-", stdin: true}) {
+				return nil
+			}
+			continue
+		}
+		err := filepath.WalkDir(p, func(osPath string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			display := filepath.ToSlash(osPath)
+			if e.opts.Config.excluded(display) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				if osPath != p && skipDir(d.Name()) {
+					return filepath.SkipDir
+				}
+				for _, r := range e.opts.Renderers {
+					if r.Detect(osPath) {
+						send(unit{path: display, osPath: osPath, render: r})
+						return filepath.SkipDir
+					}
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			// Files named on the command line are read whatever their
+			// name; files found in a directory only when they look like
+			// infrastructure code.
+			if osPath != p && !interesting(d.Name()) {
+				return nil
+			}
+			if !send(unit{path: display, osPath: osPath}) {
+				return filepath.SkipAll
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("walk %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func skipDir(name string) bool {
+	switch name {
+	case ".git", ".hg", ".svn", "node_modules", ".terraform", "vendor", ".venv", "__pycache__":
+		return true
+	}
+	return false
+}
+
+// interesting reports whether a file found by walking a directory may be
+// infrastructure code.
+func interesting(name string) bool {
+	lower := strings.ToLower(name)
+	switch filepath.Ext(lower) {
+	case ".yaml", ".yml", ".json", ".tf", ".dockerfile":
+		return true
+	}
+	return lower == "dockerfile" || strings.HasPrefix(lower, "dockerfile.") || lower == "containerfile"
+}
+
+// process reads, parses and checks one unit.
+func (e *engine) process(ctx context.Context, u unit) {
+	if u.render != nil {
+		out, err := u.render.Render(ctx, u.osPath)
+		if err != nil {
+			e.inputError(ruleRenderError, u.path, tree.Position{}, err.Error())
+			return
+		}
+		for _, r := range out {
+			e.checkFile(ctx, filepath.ToSlash(r.Path), r.Source, r.Data, r.Lines)
+		}
+		return
+	}
+	data, err := e.read(u)
+	if err != nil {
+		e.inputError(ruleLoadError, u.path, tree.Position{}, err.Error())
+		return
+	}
+	e.checkFile(ctx, u.path, "", data, nil)
+}
+
+func (e *engine) read(u unit) ([]byte, error) {
+	var r io.Reader
+	if u.stdin {
+		if e.opts.Stdin == nil {
+			return nil, errors.New("standard input is not available")
+		}
+		r = e.opts.Stdin
+	} else {
+		f, err := os.Open(u.osPath)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, e.opts.MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > e.opts.MaxFileSize {
+		return nil, fmt.Errorf("file is larger than the limit of %d bytes (set check.max_file_size in .opsloop.yaml)", e.opts.MaxFileSize)
+	}
+	return data, nil
+}
+
+// inputError records a finding for an input that could not be read.
+func (e *engine) inputError(r *Rule, file string, pos tree.Position, msg string) {
+	if pos.Line == 0 {
+		pos = tree.Position{Line: 1, Column: 1}
+	}
+	f := newFinding(r, msg)
+	f.File, f.Line, f.Column = file, pos.Line, max(pos.Column, 1)
+	e.mu.Lock()
+	e.files++
+	e.mu.Unlock()
+	e.add(f, nil, nil)
+}
+
+// checkFile parses data and runs every rule on each document in it.
+func (e *engine) checkFile(ctx context.Context, name, source string, data []byte, lines []int) {
+	docs, perr := parseFile(name, data)
+	dirs := parseDirectives(data)
+	e.mu.Lock()
+	e.files++
+	e.documents += len(docs)
+	if len(dirs) > 0 {
+		if e.directives == nil {
+			e.directives = map[string]directives{}
+		}
+		e.directives[name] = dirs
+	}
+	e.mu.Unlock()
+	if perr != nil {
+		var se *tree.SyntaxError
+		pos := tree.Position{}
+		if errors.As(perr, &se) {
+			pos = se.Pos
+		}
+		f := newFinding(ruleLoadError, perr.Error())
+		f.File, f.Line, f.Column = name, max(pos.Line, 1), max(pos.Column, 1)
+		f.Source = source
+		f.Line = mapLine(lines, f.Line)
+		e.add(f, dirs, nil)
+	}
+	for _, d := range docs {
+		d.Source = source
+		e.checkDoc(ctx, d, dirs, lines)
+	}
+}
+
+// checkDoc runs the rules and policies on one document.
+func (e *engine) checkDoc(ctx context.Context, d *Document, dirs directives, lines []int) {
+	var obj *K8sObject
+	var ignores []string
+	if d.Format == FormatKubernetes {
+		obj = newK8sObject(d.Root)
+		ignores = annotationIgnores(obj.Annotations)
+		e.index.add(d, obj, ignores)
+	}
+	local := make([]Finding, 0, 8)
+	c := &Context{Doc: d, emit: func(f Finding) { local = append(local, f) }}
+	for _, r := range e.rules {
+		c.rule, c.scope = r, 0
+		switch {
+		case r.Kubernetes != nil && obj != nil:
+			r.Kubernetes(c, obj)
+		case r.Document != nil && hasFormat(r.Formats, d.Format):
+			r.Document(c, d)
+		}
+	}
+	for _, p := range e.opts.Policies {
+		var input any
+		if d.Root != nil {
+			v, err := d.Root.Value(DefaultNodeBudget)
+			if err != nil {
+				c.rule, c.scope = ruleLoadError, 0
+				c.ReportAt(d.Start, Object{}, "%v", err)
+				continue
+			}
+			input = v
+		}
+		fs, err := p.Eval(ctx, d, input)
+		if err != nil {
+			e.log.WarnContext(ctx, "policy evaluation failed", "file", d.Path, "err", err)
+			c.rule, c.scope = rulePolicyError, 0
+			c.ReportAt(d.Start, Object{}, "policy evaluation failed: %v", err)
+			continue
+		}
+		for _, f := range fs {
+			if f.File == "" {
+				f.File = d.Path
+			}
+			if f.Line == 0 {
+				f.Line, f.Column = max(d.Start.Line, 1), max(d.Start.Column, 1)
+			}
+			f.scope = d.Start.Line
+			local = append(local, f)
+		}
+	}
+	var header []string
+	if d.Root != nil {
+		header = parseHeader(d.header)
+	}
+	for _, f := range local {
+		f.Source = d.Source
+		f.Line = mapLine(lines, f.Line)
+		f.scope = mapLine(lines, f.scope)
+		if obj != nil && f.Object == (Object{}) {
+			f.Object = obj.Ref()
+		}
+		e.add(f, dirs, append(ignores, header...))
+	}
+}
+
+// mapLine translates a line of rendered output to its source line.
+func mapLine(lines []int, line int) int {
+	if lines == nil || line < 1 {
+		return line
+	}
+	for i := min(line, len(lines)) - 1; i >= 0; i-- {
+		if lines[i] > 0 {
+			return lines[i]
+		}
+	}
+	return 1
+}
+
+var rulePolicyError = &Rule{
+	ID:          "OPS003",
+	Name:        "policy-error",
+	Title:       "Custom policy failed to evaluate",
+	Severity:    SeverityHigh,
+	Family:      FamilyPolicy,
+	Rationale:   "A policy that errors says nothing about the document; treating silence as a pass would hide violations.",
+	Remediation: "Fix the policy (opsloop check --policy DIR reports the Rego error) or the input it trips over.",
+	Document:    func(*Context, *Document) {},
+}
+
+func init() { register(rulePolicyError) }
+
+func hasFormat(fs []Format, f Format) bool {
+	for _, x := range fs {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// add applies suppressions, severity overrides and the baseline, then
+// records f.
+func (e *engine) add(f Finding, dirs directives, objIgnores []string) {
+	cfg := &e.opts.Config
+	if sev, ok := cfg.severity(f.RuleID, f.RuleName); ok {
+		f.Severity = sev
+	}
+	f.Fingerprint = f.fingerprint()
+	suppressed := cfg.disabled(f.RuleID, f.RuleName) ||
+		matchesRule(objIgnores, f.RuleID, f.RuleName) ||
+		dirs.suppresses(&f)
+	baselined := !suppressed && e.opts.Baseline.Contains(&f)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case suppressed:
+		e.suppressed++
+	case baselined:
+		e.baselined++
+	default:
+		e.findings = append(e.findings, f)
+	}
+}
+
+func matchesRule(ids []string, id, name string) bool {
+	for _, x := range ids {
+		if strings.EqualFold(x, id) || strings.EqualFold(x, name) || x == "*" || strings.EqualFold(x, "all") {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *engine) result() *Result {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	sort.Slice(e.findings, func(i, j int) bool { return Less(&e.findings[i], &e.findings[j]) })
+	return &Result{
+		Findings:   e.findings,
+		Files:      e.files,
+		Documents:  e.documents,
+		Suppressed: e.suppressed,
+		Baselined:  e.baselined,
+	}
+}
+
+// activeRules returns the rules the config leaves on.
+func activeRules(cfg Config) []*Rule {
+	all := Rules()
+	out := all[:0:0]
+	for _, r := range all {
+		if r.Kubernetes == nil && r.Document == nil && r.Set == nil {
+			continue
+		}
+		if cfg.disabled(r.ID, r.Name) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
