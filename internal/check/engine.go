@@ -344,11 +344,11 @@ func (e *engine) checkFile(ctx context.Context, name, source string, data []byte
 	e.mu.Unlock()
 	if perr != nil {
 		var se *tree.SyntaxError
-		pos := tree.Position{}
+		pos, msg := tree.Position{}, perr.Error()
 		if errors.As(perr, &se) {
-			pos = se.Pos
+			pos, msg = se.Pos, se.Msg
 		}
-		f := newFinding(ruleLoadError, perr.Error())
+		f := newFinding(ruleLoadError, "cannot parse: "+msg)
 		f.File, f.Line, f.Column = name, max(pos.Line, 1), max(pos.Column, 1)
 		f.Source = source
 		f.Line = mapLine(lines, f.Line)
