@@ -443,7 +443,7 @@ func Parse(data []byte) ([]Doc, error) {
 			return docs, nil
 		}
 		if err != nil {
-			return docs, syntaxError(err)
+			return docs, syntaxError(err, data)
 		}
 		d := Doc{Index: i, Start: Position{Line: y.Line, Column: y.Column}}
 		d.Header = y.HeadComment
@@ -459,8 +459,11 @@ func Parse(data []byte) ([]Doc, error) {
 	}
 }
 
-// syntaxError extracts "line N" from yaml.v3's messages.
-func syntaxError(err error) error {
+// syntaxError extracts "line N" from yaml.v3's messages. For parser
+// errors ("did not find expected ...") yaml.v3 reports the 0-based line of
+// the construct the parser was in; one is added so the position names that
+// construct's first line.
+func syntaxError(err error, data []byte) error {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	var pos Position
@@ -471,8 +474,11 @@ func syntaxError(err error) error {
 			j++
 		}
 		if l, e := strconv.Atoi(rest[:j]); e == nil {
-			pos = Position{Line: l, Column: 1}
 			msg = strings.TrimPrefix(strings.TrimSpace(rest[j:]), ": ")
+			if strings.HasPrefix(msg, "did not find expected") {
+				l = min(l+1, max(bytes.Count(data, []byte("\n")), 1))
+			}
+			pos = Position{Line: l, Column: 1}
 		}
 	}
 	return &SyntaxError{Pos: pos, Msg: msg}

@@ -156,3 +156,27 @@ func TestNode_Scalars(t *testing.T) {
 		t.Error("null")
 	}
 }
+
+func TestParse_SyntaxErrorLines(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		line int
+	}{
+		{"x: 1\na: [\n", 2},
+		{"x: 1\na: b: c\n", 2},
+		{"x: 1\na:\n\tb: 1\n", 3},
+		{"x: 1\n- a\n", 2},
+		{"x: 1\ny: {a: 1\nz: 2\n", 2},
+		{"x: 1\nk: v\n  bad: indent\n", 3},
+	} {
+		_, err := Parse([]byte(tc.src))
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Errorf("%q: err = %v", tc.src, err)
+			continue
+		}
+		if se.Pos.Line != tc.line {
+			t.Errorf("%q: line %d, want %d (%s)", tc.src, se.Pos.Line, tc.line, se.Msg)
+		}
+	}
+}
