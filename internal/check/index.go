@@ -24,6 +24,8 @@ type IndexedObject struct {
 	Source     string
 	Pos        tree.Position
 	Labels     map[string]string
+	// NamePos is where metadata.name is; zero when it is missing.
+	NamePos tree.Position
 
 	// Workloads: pod template labels, container ports and references.
 	Workload  bool
@@ -41,6 +43,9 @@ type IndexedObject struct {
 	// the index does not evaluate.
 	SelectorExpr bool
 	SelectorPos  tree.Position
+	// MatchLabelsPos is where a PDB's, NetworkPolicy's or monitor's
+	// matchLabels is; zero when absent (a Service has none).
+	MatchLabelsPos tree.Position
 
 	// ServicePorts of a Service.
 	ServicePorts []ServicePort
@@ -48,7 +53,31 @@ type IndexedObject struct {
 	// scaleTargetRef, an Ingress backend service.
 	Targets []Reference
 
-	ignores []string
+	// PodMetaPos is the key of a workload's pod template metadata, where
+	// pod labels and annotations belong.
+	PodMetaPos tree.Position
+	// Scrape is the prometheus.io/scrape annotation of a workload's pod
+	// template or of a Service, "" when absent; "true" also stands for
+	// other pull-scrape annotations (Datadog autodiscovery).
+	Scrape string
+	// PushesMetrics is true when a workload's containers are configured to
+	// push metrics over OTLP.
+	PushesMetrics bool
+	// MonitorNamespaces are the namespaces a ServiceMonitor or PodMonitor
+	// looks in (spec.namespaceSelector.matchNames); nil means its own.
+	// MonitorAnyNamespace is true for namespaceSelector.any.
+	MonitorNamespaces   []string
+	MonitorAnyNamespace bool
+	// Creates are Secrets another object makes the cluster create: a
+	// SealedSecret, an ExternalSecret target, a cert-manager Certificate.
+	Creates []Reference
+
+	// rel holds what the reliability rules (k8s_reliability_set.go)
+	// compare; nil for kinds they do not look at.
+	rel *relFacts
+
+	generateName bool // metadata.name is absent and generateName set
+	ignores      []string
 }
 
 // ContainerPort is a port a container declares.
@@ -59,9 +88,14 @@ type ContainerPort struct {
 
 // ServicePort is one port of a Service.
 type ServicePort struct {
+	Name       string
 	Port       int64
 	TargetPort string // number or name; "" means same as Port
 	Pos        tree.Position
+	// PortPos and TargetPortPos are where port and targetPort are; zero
+	// when absent.
+	PortPos       tree.Position
+	TargetPortPos tree.Position
 }
 
 // Reference is a reference by name from one object to another.
@@ -71,6 +105,7 @@ type Reference struct {
 	Port     string // for Ingress backends: port number or name
 	Optional bool
 	Pos      tree.Position
+	PortPos  tree.Position // where Port is; zero when it is absent
 }
 
 // add extracts the facts of one object.
@@ -83,7 +118,9 @@ func (ix *Index) add(d *Document, o *K8sObject, ignores []string) {
 		Pos:        d.Start,
 		Labels:     o.Labels,
 		ignores:    append(ignores, parseHeader(d.header)...),
+		rel:        reliabilityFacts(o),
 	}
+	indexFacts(io, o) // consistency.go
 	spec := o.Root.Get("spec")
 	if o.IsWorkload() {
 		io.Workload = true
@@ -108,7 +145,10 @@ func (ix *Index) add(d *Document, o *K8sObject, ignores []string) {
 		}
 		for _, p := range spec.Get("ports").Items() {
 			n, _ := p.Get("port").Int()
-			io.ServicePorts = append(io.ServicePorts, ServicePort{Port: n, TargetPort: p.Get("targetPort").Str(), Pos: p.Pos()})
+			io.ServicePorts = append(io.ServicePorts, ServicePort{
+				Name: p.Get("name").Str(), Port: n, TargetPort: p.Get("targetPort").Str(),
+				Pos: p.Pos(), PortPos: p.Get("port").Pos(), TargetPortPos: p.Get("targetPort").Pos(),
+			})
 		}
 	case "PodDisruptionBudget":
 		setSelector(io, spec.Get("selector"))
@@ -117,10 +157,17 @@ func (ix *Index) add(d *Document, o *K8sObject, ignores []string) {
 	case "HorizontalPodAutoscaler":
 		ref := spec.Get("scaleTargetRef")
 		if ref.Exists() {
-			io.Targets = append(io.Targets, Reference{Kind: ref.Get("kind").Str(), Name: ref.Get("name").Str(), Pos: ref.Pos()})
+			pos := ref.Pos()
+			if n := ref.Get("name"); n.Exists() {
+				pos = n.Pos()
+			}
+			io.Targets = append(io.Targets, Reference{Kind: ref.Get("kind").Str(), Name: ref.Get("name").Str(), Pos: pos})
 		}
 	case "Ingress":
 		if b := spec.Get("defaultBackend"); b.Exists() {
+			io.Targets = append(io.Targets, ingressBackend(b)...)
+		}
+		if b := spec.Get("backend"); b.Exists() { // extensions/v1beta1
 			io.Targets = append(io.Targets, ingressBackend(b)...)
 		}
 		for _, r := range spec.Get("rules").Items() {
@@ -148,14 +195,14 @@ func setSelector(io *IndexedObject, sel *tree.Node) {
 
 func ingressBackend(b *tree.Node) []Reference {
 	if s := b.Get("service"); s.Exists() { // networking.k8s.io/v1
-		port := s.Get("port", "name").Str()
+		port, portPos := s.Get("port", "name").Str(), s.Get("port", "name").Pos()
 		if n, ok := s.Get("port", "number").Int(); ok {
-			port = strconv.FormatInt(n, 10)
+			port, portPos = strconv.FormatInt(n, 10), s.Get("port", "number").Pos()
 		}
-		return []Reference{{Kind: "Service", Name: s.Get("name").Str(), Port: port, Pos: s.Get("name").Pos()}}
+		return []Reference{{Kind: "Service", Name: s.Get("name").Str(), Port: port, Pos: s.Get("name").Pos(), PortPos: portPos}}
 	}
 	if n := b.Get("serviceName"); n.Exists() { // extensions/v1beta1
-		return []Reference{{Kind: "Service", Name: n.Str(), Port: b.Get("servicePort").Str(), Pos: n.Pos()}}
+		return []Reference{{Kind: "Service", Name: n.Str(), Port: b.Get("servicePort").Str(), Pos: n.Pos(), PortPos: b.Get("servicePort").Pos()}}
 	}
 	return nil
 }
