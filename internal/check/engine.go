@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -355,7 +356,7 @@ func (e *engine) checkFile(ctx context.Context, name, source string, data []byte
 		e.add(f, dirs, nil)
 	}
 	for _, d := range docs {
-		d.Source = source
+		d.Source, d.lines = source, lines
 		e.checkDoc(ctx, d, dirs, lines)
 	}
 }
@@ -420,7 +421,7 @@ func (e *engine) checkDoc(ctx context.Context, d *Document, dirs directives, lin
 		if obj != nil && f.Object == (Object{}) {
 			f.Object = obj.Ref()
 		}
-		e.add(f, dirs, append(ignores, header...))
+		e.add(f, dirs, slices.Concat(ignores, header))
 	}
 }
 

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -78,6 +79,7 @@ type IndexedObject struct {
 
 	generateName bool // metadata.name is absent and generateName set
 	ignores      []string
+	lines        []int // rendered-to-source line map, nil for plain files
 }
 
 // ContainerPort is a port a container declares.
@@ -117,7 +119,8 @@ func (ix *Index) add(d *Document, o *K8sObject, ignores []string) {
 		Source:     d.Source,
 		Pos:        d.Start,
 		Labels:     o.Labels,
-		ignores:    append(ignores, parseHeader(d.header)...),
+		ignores:    slices.Concat(ignores, parseHeader(d.header)),
+		lines:      d.lines,
 		rel:        reliabilityFacts(o),
 	}
 	indexFacts(io, o) // consistency.go
@@ -291,9 +294,9 @@ func (c *SetContext) Report(o *IndexedObject, pos tree.Position, format string, 
 	}
 	f := newFinding(c.rule, fmt.Sprintf(format, args...))
 	f.File, f.Source = o.File, o.Source
-	f.Line, f.Column = max(pos.Line, 1), max(pos.Column, 1)
+	f.Line, f.Column = max(mapLine(o.lines, pos.Line), 1), max(pos.Column, 1)
 	f.Object = o.Object
-	f.scope = o.Pos.Line
+	f.scope = mapLine(o.lines, o.Pos.Line)
 	c.emit(f, o)
 }
 
