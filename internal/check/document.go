@@ -50,6 +50,10 @@ type Document struct {
 	Source string
 
 	header string // comments before the first key: whole-document directives
+	lines  []int  // rendered-to-source line map (Rendered.Lines), nil for plain files
+	// src is the whole file the document was read from, for rules that
+	// need columns inside scalars (a ${{ }} expression in a run: block).
+	src []byte
 }
 
 // detectYAML decides what a parsed YAML or JSON document is.

@@ -34,14 +34,14 @@ func parseFile(name string, data []byte) ([]*Document, error) {
 			for _, it := range yd.Root.Get("items").Items() {
 				out = append(out, &Document{
 					Path: name, Format: detectYAML(name, it), Index: yd.Index,
-					Start: it.Pos(), Root: it, header: yd.Header,
+					Start: it.Pos(), Root: it, header: yd.Header, src: data,
 				})
 			}
 			continue
 		}
 		out = append(out, &Document{
 			Path: name, Format: detectYAML(name, yd.Root), Index: yd.Index,
-			Start: yd.Root.Pos(), Root: yd.Root, header: yd.Header,
+			Start: yd.Root.Pos(), Root: yd.Root, header: yd.Header, src: data,
 		})
 	}
 	return out, err
