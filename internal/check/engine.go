@@ -326,7 +326,7 @@ func (e *engine) inputError(r *Rule, file string, pos tree.Position, msg string)
 	e.mu.Lock()
 	e.files++
 	e.mu.Unlock()
-	e.add(f, nil, nil)
+	e.add(f, nil, nil, nil)
 }
 
 // checkFile parses data and runs every rule on each document in it.
@@ -352,8 +352,7 @@ func (e *engine) checkFile(ctx context.Context, name, source string, data []byte
 		f := newFinding(ruleLoadError, "cannot parse: "+msg)
 		f.File, f.Line, f.Column = name, max(pos.Line, 1), max(pos.Column, 1)
 		f.Source = source
-		f.Line = mapLine(lines, f.Line)
-		e.add(f, dirs, nil)
+		e.add(f, dirs, nil, lines)
 	}
 	for _, d := range docs {
 		d.Source, d.lines = source, lines
@@ -416,12 +415,10 @@ func (e *engine) checkDoc(ctx context.Context, d *Document, dirs directives, lin
 	}
 	for _, f := range local {
 		f.Source = d.Source
-		f.Line = mapLine(lines, f.Line)
-		f.scope = mapLine(lines, f.scope)
 		if obj != nil && f.Object == (Object{}) {
 			f.Object = obj.Ref()
 		}
-		e.add(f, dirs, slices.Concat(ignores, header))
+		e.add(f, dirs, slices.Concat(ignores, header), lines)
 	}
 }
 
@@ -460,17 +457,18 @@ func hasFormat(fs []Format, f Format) bool {
 	return false
 }
 
-// add applies suppressions, severity overrides and the baseline, then
-// records f.
-func (e *engine) add(f Finding, dirs directives, objIgnores []string) {
+// add applies suppressions, maps rendered lines back to their source
+// (lines), applies severity overrides and the baseline, then records f.
+func (e *engine) add(f Finding, dirs directives, objIgnores []string, lines []int) {
 	cfg := &e.opts.Config
+	suppressed := cfg.disabled(f.RuleID, f.RuleName) ||
+		matchesRule(objIgnores, f.RuleID, f.RuleName) ||
+		dirs.suppresses(&f)
+	f.Line, f.scope = mapLine(lines, f.Line), mapLine(lines, f.scope)
 	if sev, ok := cfg.severity(f.RuleID, f.RuleName); ok {
 		f.Severity = sev
 	}
 	f.Fingerprint = f.fingerprint()
-	suppressed := cfg.disabled(f.RuleID, f.RuleName) ||
-		matchesRule(objIgnores, f.RuleID, f.RuleName) ||
-		dirs.suppresses(&f)
 	baselined := !suppressed && e.opts.Baseline.Contains(&f)
 	e.mu.Lock()
 	defer e.mu.Unlock()

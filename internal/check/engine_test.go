@@ -219,15 +219,37 @@ func TestParseConfig(t *testing.T) {
 }
 
 func TestParseDirectives(t *testing.T) {
-	src := "a: 1 # opsloop:ignore K8S001,K8S002 needs it\n// opsloop:ignore TF001 legacy\nx: \"opsloop:ignore NOT-A-COMMENT\"\n"
+	src := `a: 1 # opsloop:ignore K8S001,K8S002 needs it
+// opsloop:ignore TF001 legacy
+x: "opsloop:ignore NOT-A-COMMENT"
+list:
+  # opsloop:ignore K8S014 fixture
+  - name: DB_PASSWORD
+    value: hunter2
+  - name: OTHER
+    value: x
+resource "a" "b" { # opsloop:ignore TF002 reviewed
+  acl = "public"
+}
+after: 1
+`
 	d := parseDirectives([]byte(src))
-	if got := strings.Join(d[1], ","); got != "K8S001,K8S002" {
-		t.Errorf("line 1: %q", got)
+	want := []struct {
+		line, start, end int
+		ids              string
+	}{
+		{1, 1, 1, "K8S001,K8S002"},
+		{2, 2, 3, "TF001"},
+		{5, 5, 7, "K8S014"},
+		{10, 10, 12, "TF002"},
 	}
-	if got := strings.Join(d[2], ","); got != "TF001" {
-		t.Errorf("line 2: %q", got)
+	if len(d) != len(want) {
+		t.Fatalf("got %d directives, want %d: %+v", len(d), len(want), d)
 	}
-	if len(d[3]) != 0 {
-		t.Errorf("line 3 is not a comment: %q", d[3])
+	for i, w := range want {
+		got := d[i]
+		if got.line != w.line || got.start != w.start || got.end != w.end || strings.Join(got.ids, ",") != w.ids {
+			t.Errorf("directive %d: %+v, want %+v", i, got, w)
+		}
 	}
 }

@@ -294,9 +294,9 @@ func (c *SetContext) Report(o *IndexedObject, pos tree.Position, format string, 
 	}
 	f := newFinding(c.rule, fmt.Sprintf(format, args...))
 	f.File, f.Source = o.File, o.Source
-	f.Line, f.Column = max(mapLine(o.lines, pos.Line), 1), max(pos.Column, 1)
+	f.Line, f.Column = max(pos.Line, 1), max(pos.Column, 1)
 	f.Object = o.Object
-	f.scope = mapLine(o.lines, o.Pos.Line)
+	f.scope = o.Pos.Line
 	c.emit(f, o)
 }
 
@@ -306,7 +306,7 @@ func (e *engine) runSetRules() {
 		e.mu.Lock()
 		dirs := e.directives[f.File]
 		e.mu.Unlock()
-		e.add(f, dirs, o.ignores)
+		e.add(f, dirs, o.ignores, o.lines)
 	}}
 	for _, r := range e.rules {
 		if r.Set == nil {
