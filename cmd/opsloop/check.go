@@ -22,6 +22,7 @@ type checkFlags struct {
 	policies   []string
 	namespaces []string
 	allNS      bool
+	data       []string
 	values     []string
 	disable    []string
 	workers    int
@@ -59,6 +60,7 @@ Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
 	fl.StringArrayVarP(&f.policies, "policy", "p", nil, "directory of Rego policies, Conftest-compatible (repeatable)")
 	fl.StringArrayVarP(&f.namespaces, "namespace", "n", nil, "Rego package to evaluate (repeatable; default main)")
 	fl.BoolVar(&f.allNS, "all-namespaces", false, "evaluate every Rego package found in the policies")
+	fl.StringArrayVar(&f.data, "data", nil, "YAML or JSON file or directory loaded under data for the policies (repeatable)")
 	fl.StringArrayVar(&f.values, "values", nil, "Helm values file applied to every chart (repeatable)")
 	fl.StringArrayVar(&f.disable, "disable", nil, "rule ID or name to skip (repeatable)")
 	fl.IntVar(&f.workers, "workers", 0, "files checked in parallel (default: number of CPUs)")
@@ -110,7 +112,7 @@ func runCheck(cmd *cobra.Command, g *globals, f *checkFlags, paths []string) err
 		}
 		opts.Baseline = b
 	}
-	if err := addExtensions(ctx, &opts, cfg, f.allNS); err != nil {
+	if err := addExtensions(ctx, &opts, cfg, f.allNS, f.data); err != nil {
 		return usageErr(err)
 	}
 	res, err := check.Run(ctx, opts)

@@ -4,9 +4,23 @@ import (
 	"context"
 
 	"github.com/opsloop/opsloop/internal/check"
+	"github.com/opsloop/opsloop/internal/check/rego"
 )
 
 // addExtensions wires custom policies and source renderers into a run.
-func addExtensions(_ context.Context, _ *check.Options, _ check.Config, _ bool) error {
+// Policies are compiled here, once, before any file is read.
+func addExtensions(ctx context.Context, opts *check.Options, cfg check.Config, allNamespaces bool, data []string) error {
+	if len(cfg.Policy) > 0 {
+		p, err := rego.Load(ctx, rego.Options{
+			Dirs:          cfg.Policy,
+			Namespaces:    cfg.Namespace,
+			AllNamespaces: allNamespaces,
+			Data:          data,
+		})
+		if err != nil {
+			return err
+		}
+		opts.Policies = append(opts.Policies, p)
+	}
 	return nil
 }

@@ -105,15 +105,17 @@ func (c *Config) Validate() error {
 		}
 	}
 	for _, id := range c.Disable {
-		if LookupRule(id) == nil {
-			errs = append(errs, fmt.Errorf("check.disable: unknown rule %q", id))
+		if LookupRule(id) == nil && !isPolicyRuleID(id) {
+			errs = append(errs, fmt.Errorf("check.disable: unknown rule %q (see opsloop rules)", id))
 		}
 	}
 	c.severities = make(map[string]Severity, len(c.Severity))
 	for id, s := range c.Severity {
-		r := LookupRule(id)
-		if r == nil {
-			errs = append(errs, fmt.Errorf("check.severity: unknown rule %q", id))
+		key := id
+		if r := LookupRule(id); r != nil {
+			key = r.ID
+		} else if !isPolicyRuleID(id) {
+			errs = append(errs, fmt.Errorf("check.severity: unknown rule %q (see opsloop rules)", id))
 			continue
 		}
 		sev, err := ParseSeverity(s)
@@ -121,7 +123,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("check.severity.%s: %w", id, err))
 			continue
 		}
-		c.severities[r.ID] = sev
+		c.severities[key] = sev
 	}
 	for _, p := range c.Exclude {
 		if !doublestar.ValidatePattern(p) {
@@ -141,6 +143,13 @@ func (c *Config) FailSeverity() Severity {
 		return SeverityMedium
 	}
 	return s
+}
+
+// isPolicyRuleID recognises the IDs of Rego policy rules,
+// "<namespace>.<rule>", which are known only once policies load.
+func isPolicyRuleID(id string) bool {
+	i := strings.LastIndexByte(id, '.')
+	return i > 0 && i < len(id)-1 && !strings.ContainsAny(id, " \t")
 }
 
 func (c *Config) disabled(id, name string) bool {

@@ -311,3 +311,31 @@ deny contains exception("kept") if input.kind
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestSuppression checks that policy findings go through opsloop's
+// suppressions by their "<namespace>.<rule>" ID.
+func TestSuppression(t *testing.T) {
+	dir := writePolicy(t, "p.rego", "package main\n\nimport rego.v1\n\ndeny contains \"denied\" if input.kind\n")
+	manifest := writePolicy(t, "m.yaml", `# opsloop:ignore main.deny reviewed in OPS-12
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: a
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: b
+  annotations:
+    opsloop.dev/ignore: main.deny
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: c
+`)
+	got := run(t, Options{Dirs: []string{dir}}, manifest)
+	if len(got) != 1 || !strings.HasSuffix(got[0], "m.yaml:14:1 high main.deny: denied") {
+		t.Errorf("got %q, want only the finding on c", got)
+	}
+}

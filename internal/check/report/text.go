@@ -47,7 +47,10 @@ func writeText(w io.Writer, res *check.Result, meta Meta) error {
 		}
 		pos := fmt.Sprintf("%d:%d", f.Line, f.Column)
 		sev := fmt.Sprintf("%-8s", f.Severity)
-		fmt.Fprintf(bw, "  %-7s %s %s %s", pos, paint(severityColor[f.Severity], sev), f.RuleID, paint(ansiDim, f.RuleName))
+		fmt.Fprintf(bw, "  %-7s %s %s", pos, paint(severityColor[f.Severity], sev), f.RuleID)
+		if f.RuleName != "" && f.RuleName != f.RuleID {
+			fmt.Fprintf(bw, " %s", paint(ansiDim, f.RuleName))
+		}
 		fmt.Fprintf(bw, "  %s", f.Message)
 		if o := f.Object.String(); o != "" {
 			fmt.Fprintf(bw, " %s", paint(ansiDim, "["+o+"]"))
