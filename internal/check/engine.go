@@ -331,17 +331,27 @@ func (e *engine) inputError(r *Rule, file string, pos tree.Position, msg string)
 
 // checkFile parses data and runs every rule on each document in it.
 func (e *engine) checkFile(ctx context.Context, name, source string, data []byte, lines []int) {
-	docs, perr := parseFile(name, data)
 	dirs := parseDirectives(data)
 	e.mu.Lock()
 	e.files++
-	e.documents += len(docs)
 	if len(dirs) > 0 {
 		if e.directives == nil {
 			e.directives = map[string]directives{}
 		}
 		e.directives[name] = dirs
 	}
+	e.mu.Unlock()
+	n := 0
+	perr := eachDocument(name, data, func(d *Document) {
+		if ctx.Err() != nil {
+			return
+		}
+		n++
+		d.Source, d.lines = source, lines
+		e.checkDoc(ctx, d, dirs, lines)
+	})
+	e.mu.Lock()
+	e.documents += n
 	e.mu.Unlock()
 	if perr != nil {
 		var se *tree.SyntaxError
@@ -353,10 +363,6 @@ func (e *engine) checkFile(ctx context.Context, name, source string, data []byte
 		f.File, f.Line, f.Column = name, max(pos.Line, 1), max(pos.Column, 1)
 		f.Source = source
 		e.add(f, dirs, nil, lines)
-	}
-	for _, d := range docs {
-		d.Source, d.lines = source, lines
-		e.checkDoc(ctx, d, dirs, lines)
 	}
 }
 

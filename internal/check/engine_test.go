@@ -253,3 +253,43 @@ after: 1
 		}
 	}
 }
+
+// TestRun_HostileInputs feeds inputs built to exhaust a parser: each must
+// end as a finding or a clean pass, never a crash or a hang.
+func TestRun_HostileInputs(t *testing.T) {
+	bomb := "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	prev := "a"
+	for _, n := range strings.Split("bcdefghijklmnop", "") {
+		bomb += n + ": &" + n + " [" + strings.Repeat("*"+prev+",", 8) + "*" + prev + "]\n"
+		prev = n
+	}
+	dir := writeFiles(t, map[string]string{
+		"deep.yaml":  "a: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n",
+		"deep.tf":    "locals {\n  x = " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n}\n",
+		"bomb.yaml":  bomb,
+		"many.yaml":  strings.Repeat("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", 5000),
+		"Dockerfile": "FROM alpine:3.20\nRUN " + strings.Repeat("x", 70000) + "\n",
+	})
+	res, err := Run(context.Background(), Options{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := map[string]string{}
+	for _, f := range findingsOf(res, "OPS001") {
+		errs[filepath.Base(f.File)] = f.Message
+	}
+	for _, name := range []string{"deep.yaml", "deep.tf", "Dockerfile"} {
+		if errs[name] == "" {
+			t.Errorf("%s: want an OPS001 finding, got none", name)
+		}
+	}
+	if !strings.Contains(errs["deep.tf"], "nest deeper") {
+		t.Errorf("deep.tf: %q", errs["deep.tf"])
+	}
+	if _, ok := errs["bomb.yaml"]; ok {
+		t.Errorf("bomb.yaml parses (aliases are not expanded): %q", errs["bomb.yaml"])
+	}
+	if res.Documents < 5000 {
+		t.Errorf("documents = %d, want the 5000 of many.yaml and more", res.Documents)
+	}
+}

@@ -2,6 +2,7 @@ package check
 
 import (
 	"bytes"
+	"fmt"
 	"math/big"
 	"slices"
 	"strings"
@@ -28,6 +29,14 @@ type TFFile struct {
 
 // parseTerraform parses HCL native syntax, keeping ranges.
 func parseTerraform(name string, data []byte) (*TFFile, error) {
+	if line, deep := tfTooDeep(data, tfMaxNesting); deep {
+		// The HCL parser recurses per bracket and needs gigabytes for a
+		// few hundred kilobytes of nesting; refuse before it starts.
+		return nil, &tree.SyntaxError{
+			Pos: tree.Position{Line: line, Column: 1},
+			Msg: fmt.Sprintf("brackets nest deeper than %d levels", tfMaxNesting),
+		}
+	}
 	f, diags := hclsyntax.ParseConfig(data, name, hcl.InitialPos)
 	var err error
 	if diags.HasErrors() {
@@ -41,6 +50,56 @@ func parseTerraform(name string, data []byte) (*TFFile, error) {
 		return nil, err
 	}
 	return &TFFile{Body: body, Bytes: data}, err
+}
+
+// tfMaxNesting bounds bracket nesting in HCL; real configurations stay
+// far below it.
+const tfMaxNesting = 256
+
+// tfTooDeep reports whether brackets outside strings and comments nest
+// deeper than limit, and the line where they first do.
+func tfTooDeep(data []byte, limit int) (int, bool) {
+	depth, line := 0, 1
+	inStr, lineComment, blockComment := false, false, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if c == '\n' {
+			line++
+			lineComment = false
+			continue
+		}
+		switch {
+		case lineComment:
+		case blockComment:
+			if c == '*' && i+1 < len(data) && data[i+1] == '/' {
+				blockComment = false
+				i++
+			}
+		case inStr:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '#':
+			lineComment = true
+		case c == '/' && i+1 < len(data) && data[i+1] == '/':
+			lineComment = true
+		case c == '/' && i+1 < len(data) && data[i+1] == '*':
+			blockComment = true
+			i++
+		case c == '{' || c == '[' || c == '(':
+			depth++
+			if depth > limit {
+				return line, true
+			}
+		case c == '}' || c == ']' || c == ')':
+			depth--
+		}
+	}
+	return 0, false
 }
 
 // hclError converts HCL diagnostics into a positioned syntax error.

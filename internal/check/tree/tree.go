@@ -434,16 +434,25 @@ func (e *SyntaxError) Error() string {
 // syntax error are returned together with the error, so a caller can still
 // check them.
 func Parse(data []byte) ([]Doc, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []Doc
+	err := Each(data, func(d Doc) { docs = append(docs, d) })
+	return docs, err
+}
+
+// Each decodes the documents of a YAML (or JSON) stream one at a time and
+// hands each to fn, so a caller that is done with a document lets it go
+// before the next is built: memory follows the largest document, not the
+// stream. It stops at the first syntax error and returns it.
+func Each(data []byte, fn func(Doc)) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for i := 0; ; i++ {
 		var y yaml.Node
 		err := dec.Decode(&y)
 		if errors.Is(err, io.EOF) {
-			return docs, nil
+			return nil
 		}
 		if err != nil {
-			return docs, syntaxError(err, data)
+			return syntaxError(err, data)
 		}
 		d := Doc{Index: i, Start: Position{Line: y.Line, Column: y.Column}}
 		d.Header = y.HeadComment
@@ -455,7 +464,7 @@ func Parse(data []byte) ([]Doc, error) {
 				d.Header += "\n" + r.Content[0].HeadComment
 			}
 		}
-		docs = append(docs, d)
+		fn(d)
 	}
 }
 
