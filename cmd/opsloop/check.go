@@ -24,6 +24,7 @@ type checkFlags struct {
 	allNS      bool
 	data       []string
 	values     []string
+	set        []string
 	disable    []string
 	workers    int
 	color      string
@@ -62,6 +63,7 @@ Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
 	fl.BoolVar(&f.allNS, "all-namespaces", false, "evaluate every Rego package found in the policies")
 	fl.StringArrayVar(&f.data, "data", nil, "YAML or JSON file or directory loaded under data for the policies (repeatable)")
 	fl.StringArrayVar(&f.values, "values", nil, "Helm values file applied to every chart (repeatable)")
+	fl.StringArrayVar(&f.set, "set", nil, "Helm value override KEY=VALUE applied to every chart (repeatable)")
 	fl.StringArrayVar(&f.disable, "disable", nil, "rule ID or name to skip (repeatable)")
 	fl.IntVar(&f.workers, "workers", 0, "files checked in parallel (default: number of CPUs)")
 	fl.StringVar(&f.color, "color", "auto", "colour text output: auto, always or never")
@@ -112,7 +114,7 @@ func runCheck(cmd *cobra.Command, g *globals, f *checkFlags, paths []string) err
 		}
 		opts.Baseline = b
 	}
-	if err := addExtensions(ctx, &opts, cfg, f.allNS, f.data); err != nil {
+	if err := addExtensions(ctx, &opts, cfg, f.allNS, f.data, f.set); err != nil {
 		return usageErr(err)
 	}
 	res, err := check.Run(ctx, opts)

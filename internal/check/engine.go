@@ -275,7 +275,16 @@ func (e *engine) process(ctx context.Context, u unit) {
 	if u.render != nil {
 		out, err := u.render.Render(ctx, u.osPath)
 		if err != nil {
-			e.inputError(ruleRenderError, u.path, tree.Position{}, err.Error())
+			file, pos := u.path, tree.Position{}
+			var loc interface {
+				Location() (file string, line, column int)
+			}
+			if errors.As(err, &loc) {
+				if f, l, c := loc.Location(); f != "" {
+					file, pos = f, tree.Position{Line: l, Column: c}
+				}
+			}
+			e.inputError(ruleRenderError, file, pos, err.Error())
 			return
 		}
 		for _, r := range out {
@@ -501,6 +510,12 @@ func (e *engine) result() *Result {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	sort.Slice(e.findings, func(i, j int) bool { return Less(&e.findings[i], &e.findings[j]) })
+	// A Kustomize base reached both on its own and through an overlay
+	// yields the same finding twice; keep one.
+	e.findings = slices.CompactFunc(e.findings, func(a, b Finding) bool {
+		return a.RuleID == b.RuleID && a.File == b.File && a.Line == b.Line && a.Column == b.Column &&
+			a.Message == b.Message && a.Object == b.Object
+	})
 	return &Result{
 		Findings:   e.findings,
 		Files:      e.files,
