@@ -67,6 +67,21 @@ Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
 	fl.StringArrayVar(&f.disable, "disable", nil, "rule ID or name to skip (repeatable)")
 	fl.IntVar(&f.workers, "workers", 0, "files checked in parallel (default: number of CPUs)")
 	fl.StringVar(&f.color, "color", "auto", "colour text output: auto, always or never")
+	fixed := func(vals ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return vals, cobra.ShellCompDirectiveNoFileComp
+		}
+	}
+	_ = cmd.RegisterFlagCompletionFunc("format", fixed(report.Formats...))
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", fixed("info", "low", "medium", "high", "critical"))
+	_ = cmd.RegisterFlagCompletionFunc("color", fixed("auto", "always", "never"))
+	_ = cmd.RegisterFlagCompletionFunc("disable", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var ids []string
+		for _, r := range check.Rules() {
+			ids = append(ids, r.ID+"\t"+r.Title)
+		}
+		return ids, cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }
 
