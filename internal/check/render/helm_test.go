@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -290,13 +291,14 @@ func TestRun_Helm(t *testing.T) {
 		var ops []string
 		for _, f := range res.Findings {
 			if strings.HasPrefix(f.RuleID, "OPS") {
-				ops = append(ops, f.RuleID+" "+f.File)
+				ops = append(ops, fmt.Sprintf("%s %s:%d", f.RuleID, f.File, f.Line))
 				if !strings.Contains(f.Message, "deployment.yaml:10:52") || !strings.Contains(f.Message, "image.tag is required") {
 					t.Errorf("message %q does not name the template line", f.Message)
 				}
 			}
 		}
-		if want := []string{"OPS002 testdata/charts/broken-required"}; !slices.Equal(ops, want) {
+		// The engine reports it where Helm says the template failed.
+		if want := []string{"OPS002 testdata/charts/broken-required/templates/deployment.yaml:10"}; !slices.Equal(ops, want) {
 			t.Errorf("input findings = %q, want %q", ops, want)
 		}
 		if res.Files != 2 {
