@@ -755,6 +755,18 @@ func secBenignEnvValue(v string) bool {
 	return err == nil // a limit or a duration, not a credential
 }
 
+// secPrivateKeyValue reports whether v holds a PEM private key header
+// ("-----BEGIN RSA PRIVATE KEY-----" and its OpenSSH, EC, PKCS#8 and
+// encrypted variants), whatever the variable is called.
+func secPrivateKeyValue(v string) bool {
+	_, after, ok := strings.Cut(v, "-BEGIN ")
+	if !ok {
+		return false
+	}
+	line, _, _ := strings.Cut(after, "\n")
+	return strings.Contains(line, "PRIVATE KEY-")
+}
+
 func secEnvSecret(c *Context, o *K8sObject) {
 	for _, ct := range o.Containers {
 		for _, e := range ct.Node.Get("env").Items() {
@@ -763,6 +775,10 @@ func secEnvSecret(c *Context, o *K8sObject) {
 				continue
 			}
 			name := e.Get("name").Str()
+			if secPrivateKeyValue(val.Str()) {
+				c.Report(val, o.Ref(), "%s %q sets %s to a literal private key in the manifest; mount it from a Secret instead", secCtrWhat(ct), ct.Name, name)
+				continue
+			}
 			if !secSecretEnvName(name) {
 				continue
 			}

@@ -84,12 +84,36 @@ func secIsRBAC(o *K8sObject, kinds ...string) bool {
 }
 
 // secRoleRules returns the rules of a Role or ClusterRole. Aggregated
-// ClusterRoles are skipped: the controller overwrites their rules.
+// ClusterRoles are skipped: the controller overwrites their rules. So are
+// the default roles of the API server (see secIsBootstrapRole).
 func secRoleRules(o *K8sObject) []*tree.Node {
-	if !secIsRBAC(o, "Role", "ClusterRole") || o.Root.Has("aggregationRule") {
+	if !secIsRBAC(o, "Role", "ClusterRole") || o.Root.Has("aggregationRule") || secIsBootstrapRole(o) {
 		return nil
 	}
 	return o.Root.Get("rules").Items()
+}
+
+// secBootstrapClusterRoles are the user-facing default ClusterRoles the API
+// server creates and reconciles at every start.
+var secBootstrapClusterRoles = map[string]bool{
+	"cluster-admin": true,
+	"admin":         true,
+	"edit":          true,
+	"view":          true,
+}
+
+// secIsBootstrapRole reports whether o is one of the API server's default
+// roles: labelled kubernetes.io/bootstrapping: rbac-defaults, as every
+// bootstrap role is, or a user-facing default ClusterRole. Their
+// permissions are what the cluster needs to work, and a copy of them in a
+// cluster dump or a chart is not a grant anyone designed; bindings to them
+// are still checked (K8S018). A system: name alone is not enough: anyone
+// can choose it.
+func secIsBootstrapRole(o *K8sObject) bool {
+	if o.Labels["kubernetes.io/bootstrapping"] == "rbac-defaults" {
+		return true
+	}
+	return o.Kind == "ClusterRole" && secBootstrapClusterRoles[o.Name]
 }
 
 // secHasItem reports whether sequence n holds s, ignoring case.
