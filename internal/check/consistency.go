@@ -238,46 +238,13 @@ func xrefWhere(ns string) string {
 	return "in namespace " + strconv.Quote(ns) + " in this run"
 }
 
-// xrefMatch reports whether every pair of sel is in labels; an empty
-// selector matches everything.
-func xrefMatch(sel, labels map[string]string) bool {
-	for k, v := range sel {
-		if lv, ok := labels[k]; !ok || lv != v {
-			return false
-		}
-	}
-	return true
-}
-
-// xrefHasWorkload reports whether the run contains an object that runs pods.
-func xrefHasWorkload(ix *Index) bool {
-	for _, o := range ix.Objects {
-		if o.Workload {
-			return true
-		}
-	}
-	return false
-}
-
-// xrefSelected returns the workloads in ns whose pod labels sel
-// matches.
-func xrefSelected(ix *Index, ns string, sel map[string]string) []*IndexedObject {
-	var out []*IndexedObject
-	for _, w := range ix.Objects {
-		if w.Workload && w.Namespace == ns && w.PodLabels != nil && xrefMatch(sel, w.PodLabels) {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
 // xrefSelectsNothing reports whether o has a judgeable, non-empty label
 // selector that matches no workload of its namespace.
 func xrefSelectsNothing(ix *Index, o *IndexedObject) bool {
 	if !o.SelectorSet || o.SelectorExpr || len(o.Selector) == 0 {
 		return false
 	}
-	return len(xrefSelected(ix, o.Namespace, o.Selector)) == 0
+	return !ix.AnyPods(o.Namespace, false, o.Selector)
 }
 
 // xrefSelector renders a matchLabels map as "k=v,k=v" in sorted order.
@@ -298,22 +265,22 @@ func xrefSelector(sel map[string]string) string {
 }
 
 func checkXrefServiceNoPods(c *SetContext, ix *Index) {
-	if !xrefHasWorkload(ix) {
+	if !ix.HasWorkload() {
 		return
 	}
-	for _, s := range ix.Objects {
-		if s.Kind == "Service" && xrefSelectsNothing(ix, s) {
+	for _, s := range ix.OfKind("Service") {
+		if xrefSelectsNothing(ix, s) {
 			c.Report(s, s.SelectorPos, "Service %q selects %s, which matches no pod template %s", s.Name, xrefSelector(s.Selector), xrefWhere(s.Namespace))
 		}
 	}
 }
 
 func checkXrefServiceTargetPort(c *SetContext, ix *Index) {
-	for _, s := range ix.Objects {
-		if s.Kind != "Service" || len(s.Selector) == 0 {
+	for _, s := range ix.OfKind("Service") {
+		if len(s.Selector) == 0 {
 			continue
 		}
-		pods := xrefSelected(ix, s.Namespace, s.Selector)
+		pods := ix.SelectPods(s.Namespace, s.Selector)
 		if len(pods) == 0 {
 			continue // XREF001's finding
 		}
@@ -370,13 +337,10 @@ func xrefDescribe(objs []*IndexedObject) string {
 }
 
 func checkXrefHPATarget(c *SetContext, ix *Index) {
-	if !xrefHasWorkload(ix) {
+	if !ix.HasWorkload() {
 		return
 	}
-	for _, h := range ix.Objects {
-		if h.Kind != "HorizontalPodAutoscaler" {
-			continue
-		}
+	for _, h := range ix.OfKind("HorizontalPodAutoscaler") {
 		for _, t := range h.Targets {
 			if t.Kind == "" || t.Name == "" || len(ix.Find(t.Kind, h.Namespace, t.Name)) > 0 {
 				continue
@@ -387,44 +351,25 @@ func checkXrefHPATarget(c *SetContext, ix *Index) {
 }
 
 func checkXrefPDBNoPods(c *SetContext, ix *Index) {
-	if !xrefHasWorkload(ix) {
+	if !ix.HasWorkload() {
 		return
 	}
-	for _, p := range ix.Objects {
-		if p.Kind == "PodDisruptionBudget" && xrefSelectsNothing(ix, p) {
+	for _, p := range ix.OfKind("PodDisruptionBudget") {
+		if xrefSelectsNothing(ix, p) {
 			c.Report(p, xrefPos(p.MatchLabelsPos, p.SelectorPos), "PodDisruptionBudget %q selects %s, which matches no pod template %s", p.Name, xrefSelector(p.Selector), xrefWhere(p.Namespace))
 		}
 	}
 }
 
 func checkXrefNetpolNoPods(c *SetContext, ix *Index) {
-	if !xrefHasWorkload(ix) {
+	if !ix.HasWorkload() {
 		return
 	}
-	for _, p := range ix.Objects {
-		if p.Kind == "NetworkPolicy" && xrefSelectsNothing(ix, p) {
+	for _, p := range ix.OfKind("NetworkPolicy") {
+		if xrefSelectsNothing(ix, p) {
 			c.Report(p, xrefPos(p.MatchLabelsPos, p.SelectorPos), "NetworkPolicy %q podSelector %s matches no pod template %s", p.Name, xrefSelector(p.Selector), xrefWhere(p.Namespace))
 		}
 	}
-}
-
-// xrefDefined reports whether the run defines (or makes the cluster create)
-// the object kind/ns/name.
-func xrefDefined(ix *Index, kind, ns, name string) bool {
-	for _, o := range ix.Objects {
-		if o.Namespace != ns {
-			continue
-		}
-		if o.Kind == kind && o.Name == name {
-			return true
-		}
-		for _, r := range o.Creates {
-			if r.Kind == kind && r.Name == name {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // xrefCheckRefs reports workload references to objects of kind that the run
@@ -433,12 +378,12 @@ func xrefCheckRefs(c *SetContext, ix *Index, kind string) {
 	if !ix.Has(kind) {
 		return
 	}
-	for _, w := range ix.Objects {
+	for _, w := range ix.Workloads() {
 		for _, r := range w.Refs {
 			if r.Kind != kind || r.Optional || r.Name == "" || (kind == "ServiceAccount" && r.Name == "default") {
 				continue
 			}
-			if !xrefDefined(ix, kind, w.Namespace, r.Name) {
+			if !ix.Defined(kind, w.Namespace, r.Name) {
 				c.Report(w, r.Pos, "%s %q references %s %q, which is not defined %s", w.Kind, w.Name, kind, r.Name, xrefWhere(w.Namespace))
 			}
 		}
@@ -449,10 +394,7 @@ func checkXrefIngressService(c *SetContext, ix *Index) {
 	if !ix.Has("Service") {
 		return
 	}
-	for _, in := range ix.Objects {
-		if in.Kind != "Ingress" {
-			continue
-		}
+	for _, in := range ix.OfKind("Ingress") {
 		for _, t := range in.Targets {
 			if t.Kind == "Service" && t.Name != "" && len(ix.Find("Service", in.Namespace, t.Name)) == 0 {
 				c.Report(in, t.Pos, "Ingress %q routes to Service %q, which is not defined %s", in.Name, t.Name, xrefWhere(in.Namespace))
@@ -462,10 +404,7 @@ func checkXrefIngressService(c *SetContext, ix *Index) {
 }
 
 func checkXrefIngressPort(c *SetContext, ix *Index) {
-	for _, in := range ix.Objects {
-		if in.Kind != "Ingress" {
-			continue
-		}
+	for _, in := range ix.OfKind("Ingress") {
 		for _, t := range in.Targets {
 			if t.Kind != "Service" || t.Port == "" {
 				continue
@@ -565,35 +504,21 @@ func checkXrefServiceMonitors(c *SetContext, ix *Index) {
 		if !obsServiceMonitorKind(m.Kind) || m.SelectorExpr || len(m.Selector) == 0 {
 			continue
 		}
-		found := false
-		for _, s := range ix.Objects {
-			if s.Kind == "Service" && obsMonitorWatches(m, s.Namespace) && xrefMatch(m.Selector, s.Labels) {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !obsMonitorFinds(m, ix.AnyService) {
 			c.Report(m, xrefPos(m.MatchLabelsPos, m.SelectorPos), "%s %q selects Services labelled %s, and no Service in the namespaces it watches has them", m.Kind, m.Name, xrefSelector(m.Selector))
 		}
 	}
 }
 
 func checkXrefPodMonitors(c *SetContext, ix *Index) {
-	if !xrefHasWorkload(ix) {
+	if !ix.HasWorkload() {
 		return
 	}
 	for _, m := range ix.Objects {
 		if !obsPodMonitorKind(m.Kind) || m.SelectorExpr || len(m.Selector) == 0 {
 			continue
 		}
-		found := false
-		for _, w := range ix.Objects {
-			if w.Workload && w.PodLabels != nil && obsMonitorWatches(m, w.Namespace) && xrefMatch(m.Selector, w.PodLabels) {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !obsMonitorFinds(m, ix.AnyPods) {
 			c.Report(m, xrefPos(m.MatchLabelsPos, m.SelectorPos), "%s %q selects pods labelled %s, and no pod template in the namespaces it watches has them", m.Kind, m.Name, xrefSelector(m.Selector))
 		}
 	}

@@ -1,9 +1,11 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/opsloop/opsloop/internal/check/tree"
@@ -12,9 +14,17 @@ import (
 // Index holds the few facts about every Kubernetes object of a run that
 // consistency rules compare across documents. It keeps no document trees,
 // so its size grows with the number of objects, not with their text.
+//
+// Consistency rules look objects up through the methods below, which use
+// maps built once, on first use, after every object was added: a rule
+// that compares every object with every other costs a map lookup per
+// object, not a scan of the index.
 type Index struct {
 	mu      sync.Mutex // guards Objects while the run adds to it
 	Objects []*IndexedObject
+
+	once sync.Once
+	look *lookups
 }
 
 // IndexedObject is what the index remembers of one object.
@@ -256,26 +266,260 @@ func volumeRefs(spec *tree.Node) []Reference {
 	return refs
 }
 
-// Find returns the objects of kind named name in namespace ns. An empty
-// namespace matches objects without one, which share the namespace a
-// manifest is applied to.
+// Find returns the objects of kind named name in namespace ns, in index
+// order. An empty namespace matches objects without one, which share the
+// namespace a manifest is applied to. The result must not be modified.
 func (ix *Index) Find(kind, ns, name string) []*IndexedObject {
-	var out []*IndexedObject
-	for _, o := range ix.Objects {
-		if o.Kind == kind && o.Name == name && o.Namespace == ns {
-			out = append(out, o)
-		}
-	}
-	return out
+	return slices.Clip(ix.lookups().byKey[objKey{kind, ns, name}])
 }
 
 // Has reports whether the index holds any object of kind; consistency
 // rules only judge a reference when its target kind appears in the run at
 // all, since a manifest set may rely on objects created elsewhere.
 func (ix *Index) Has(kind string) bool {
-	for _, o := range ix.Objects {
-		if o.Kind == kind {
+	return len(ix.lookups().byKind[kind]) > 0
+}
+
+// OfKind returns the objects of kind in index order. The result must not
+// be modified.
+func (ix *Index) OfKind(kind string) []*IndexedObject {
+	return slices.Clip(ix.lookups().byKind[kind])
+}
+
+// Defined reports whether the run defines the object kind/ns/name, or
+// makes the cluster create it (IndexedObject.Creates).
+func (ix *Index) Defined(kind, ns, name string) bool {
+	return ix.lookups().defined[objKey{kind, ns, name}]
+}
+
+// HasWorkload reports whether the run contains an object that runs pods.
+func (ix *Index) HasWorkload() bool {
+	return len(ix.lookups().workloads) > 0
+}
+
+// Workloads returns the objects that run pods, in index order. The result
+// must not be modified.
+func (ix *Index) Workloads() []*IndexedObject {
+	return slices.Clip(ix.lookups().workloads)
+}
+
+// SelectPods returns the workloads of namespace ns that have pod template
+// labels and whose labels sel matches, in index order; an empty selector
+// matches every such workload.
+func (ix *Index) SelectPods(ns string, sel map[string]string) []*IndexedObject {
+	var out []*IndexedObject
+	for _, w := range ix.lookups().pods.candidates(ns, sel) {
+		if w.PodLabels != nil && labelsMatch(sel, w.PodLabels) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// AnyPods reports whether a workload with pod template labels in namespace
+// ns, or in any namespace when anyNS is set, is matched by sel.
+func (ix *Index) AnyPods(ns string, anyNS bool, sel map[string]string) bool {
+	li := &ix.lookups().pods
+	if anyNS {
+		ns, li = "", ix.lookups().podsAnyNS()
+	}
+	for _, w := range li.candidates(ns, sel) {
+		if w.PodLabels != nil && labelsMatch(sel, w.PodLabels) {
 			return true
+		}
+	}
+	return false
+}
+
+// AnyService reports whether a Service in namespace ns, or in any
+// namespace when anyNS is set, has metadata labels that sel matches.
+func (ix *Index) AnyService(ns string, anyNS bool, sel map[string]string) bool {
+	li := ix.lookups().services(anyNS)
+	if anyNS {
+		ns = ""
+	}
+	for _, s := range li.candidates(ns, sel) {
+		if labelsMatch(sel, s.Labels) {
+			return true
+		}
+	}
+	return false
+}
+
+// labelsMatch reports whether every pair of sel is in labels; an empty
+// selector matches everything.
+func labelsMatch(sel, labels map[string]string) bool {
+	for k, v := range sel {
+		if lv, ok := labels[k]; !ok || lv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// objKey identifies an object by kind, namespace and name.
+type objKey struct{ kind, ns, name string }
+
+// labelKey is one label pair in one namespace.
+type labelKey struct{ ns, key, value string }
+
+// lookups are the maps the Index methods answer from. Every slice in them
+// is in index order, so answers do not depend on map iteration.
+type lookups struct {
+	byKey     map[objKey][]*IndexedObject
+	byKind    map[string][]*IndexedObject
+	defined   map[objKey]bool
+	workloads []*IndexedObject
+	// pods indexes workloads by pod template labels, per namespace.
+	pods labelIndex
+	// rel is the view the reliability set rules share.
+	rel *relView
+
+	// The indexes only monitors need are built when first asked for.
+	podsAnyOnce   sync.Once
+	podsAny       labelIndex // workloads across namespaces, under ""
+	servicesOnce  sync.Once
+	servicesByNS  labelIndex // Services by metadata.labels
+	servicesAnyNS labelIndex // the same across namespaces, under ""
+}
+
+// podsAnyNS returns the workloads by pod template labels across
+// namespaces, all filed under "".
+func (l *lookups) podsAnyNS() *labelIndex {
+	l.podsAnyOnce.Do(func() {
+		for _, w := range l.workloads {
+			l.podsAny.add("", w, w.PodLabels)
+		}
+	})
+	return &l.podsAny
+}
+
+// services returns the Services by metadata labels, per namespace or,
+// with anyNS, across namespaces under "".
+func (l *lookups) services(anyNS bool) *labelIndex {
+	l.servicesOnce.Do(func() {
+		for _, s := range l.byKind["Service"] {
+			l.servicesByNS.add(s.Namespace, s, s.Labels)
+			l.servicesAnyNS.add("", s, s.Labels)
+		}
+	})
+	if anyNS {
+		return &l.servicesAnyNS
+	}
+	return &l.servicesByNS
+}
+
+// lookups returns the maps, building them on first use. Objects must not
+// be added after that.
+func (ix *Index) lookups() *lookups {
+	ix.once.Do(func() { ix.look = buildLookups(ix.Objects) })
+	return ix.look
+}
+
+func buildLookups(objs []*IndexedObject) *lookups {
+	l := &lookups{
+		byKey:   make(map[objKey][]*IndexedObject, len(objs)),
+		byKind:  map[string][]*IndexedObject{},
+		defined: make(map[objKey]bool, len(objs)),
+	}
+	for _, o := range objs {
+		k := objKey{o.Kind, o.Namespace, o.Name}
+		l.byKey[k] = append(l.byKey[k], o)
+		l.byKind[o.Kind] = append(l.byKind[o.Kind], o)
+		l.defined[k] = true
+		for _, r := range o.Creates {
+			l.defined[objKey{r.Kind, o.Namespace, r.Name}] = true
+		}
+		if o.Workload {
+			l.workloads = append(l.workloads, o)
+			l.pods.add(o.Namespace, o, o.PodLabels)
+		}
+	}
+	l.rel = newRelView(objs)
+	return l
+}
+
+// labelIndex finds the objects whose labels a selector may match: those
+// that carry the selector's rarest pair.
+type labelIndex struct {
+	byNS  map[string][]*IndexedObject
+	pairs map[labelKey][]*IndexedObject
+}
+
+func (li *labelIndex) add(ns string, o *IndexedObject, labels map[string]string) {
+	if li.byNS == nil {
+		li.byNS, li.pairs = map[string][]*IndexedObject{}, map[labelKey][]*IndexedObject{}
+	}
+	li.byNS[ns] = append(li.byNS[ns], o)
+	for k, v := range labels {
+		lk := labelKey{ns, k, v}
+		li.pairs[lk] = append(li.pairs[lk], o)
+	}
+}
+
+// candidates returns, in index order, the objects of ns that carry the
+// rarest pair of sel (every object of ns for an empty selector); callers
+// check the whole selector on each.
+func (li *labelIndex) candidates(ns string, sel map[string]string) []*IndexedObject {
+	if len(sel) == 0 {
+		return li.byNS[ns]
+	}
+	var best []*IndexedObject
+	first := true
+	for k, v := range sel {
+		c := li.pairs[labelKey{ns, k, v}]
+		if len(c) == 0 {
+			return nil
+		}
+		if first || len(c) < len(best) {
+			best, first = c, false
+		}
+	}
+	return best
+}
+
+// selectorIndex is the reverse of labelIndex: it finds the selectors that
+// may match a set of labels. Each selector is filed under one of its
+// pairs, so a label set looks up each of its own pairs once.
+type selectorIndex struct {
+	all   map[string][]*IndexedObject // selectors that match any labels, per namespace
+	pairs map[labelKey][]*IndexedObject
+}
+
+// add files o, whose selector is sel, under namespace ns; everything marks
+// a selector that matches any labels (empty, or not evaluated).
+func (si *selectorIndex) add(ns string, o *IndexedObject, sel map[string]string, everything bool) {
+	if si.all == nil {
+		si.all, si.pairs = map[string][]*IndexedObject{}, map[labelKey][]*IndexedObject{}
+	}
+	if everything || len(sel) == 0 {
+		si.all[ns] = append(si.all[ns], o)
+		return
+	}
+	var key string
+	first := true
+	for k := range sel {
+		if first || k < key {
+			key, first = k, false
+		}
+	}
+	lk := labelKey{ns, key, sel[key]}
+	si.pairs[lk] = append(si.pairs[lk], o)
+}
+
+// any reports whether ok accepts one of the selectors of ns that may
+// match labels.
+func (si *selectorIndex) any(ns string, labels map[string]string, ok func(*IndexedObject) bool) bool {
+	for _, o := range si.all[ns] {
+		if ok(o) {
+			return true
+		}
+	}
+	for k, v := range labels {
+		for _, o := range si.pairs[labelKey{ns, k, v}] {
+			if ok(o) {
+				return true
+			}
 		}
 	}
 	return false
@@ -300,8 +544,18 @@ func (c *SetContext) Report(o *IndexedObject, pos tree.Position, format string, 
 	c.emit(f, o)
 }
 
+// sortObjects puts the objects in file and position order, so that what
+// rules report does not depend on which worker read a file first.
+func (ix *Index) sortObjects() {
+	slices.SortStableFunc(ix.Objects, func(a, b *IndexedObject) int {
+		return cmp.Or(strings.Compare(a.File, b.File), strings.Compare(a.Source, b.Source),
+			cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Column, b.Pos.Column))
+	})
+}
+
 // runSetRules runs the consistency rules once every file was read.
 func (e *engine) runSetRules() {
+	e.index.sortObjects()
 	c := &SetContext{emit: func(f Finding, o *IndexedObject) {
 		e.mu.Lock()
 		dirs := e.directives[f.File]

@@ -23,7 +23,7 @@ var ruleDuplicateKey = &Rule{
 		// Walk iteratively without following aliases, so a YAML bomb costs
 		// no more than its text.
 		stack := []*yaml.Node{d.Root.YAML()}
-		seen := map[string]bool{}
+		var seen map[string]bool // for large mappings; small ones are scanned
 		for len(stack) > 0 {
 			n := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
@@ -31,16 +31,27 @@ var ruleDuplicateKey = &Rule{
 				continue
 			}
 			if n.Kind == yaml.MappingNode && len(n.Content) > 2 {
+				if len(n.Content) > 2*dupScanMax && seen == nil {
+					seen = map[string]bool{}
+				}
 				clear(seen)
 				for i := 0; i+1 < len(n.Content); i += 2 {
 					k := n.Content[i]
-					if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
+					if !dupCandidate(k) {
 						continue
 					}
-					if seen[k.Value] {
+					dup := false
+					if len(n.Content) > 2*dupScanMax {
+						dup = seen[k.Value]
+						seen[k.Value] = true
+					} else {
+						for j := 0; j < i && !dup; j += 2 {
+							dup = dupCandidate(n.Content[j]) && n.Content[j].Value == k.Value
+						}
+					}
+					if dup {
 						c.ReportAt(tree.Position{Line: k.Line, Column: k.Column}, Object{}, "key %q is defined twice in this mapping; only one value takes effect", k.Value)
 					}
-					seen[k.Value] = true
 				}
 			}
 			if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
@@ -48,6 +59,17 @@ var ruleDuplicateKey = &Rule{
 			}
 		}
 	},
+}
+
+// dupScanMax is the size up to which a mapping's keys are compared with
+// each other rather than through a map, which is faster for the small
+// mappings most documents are made of.
+const dupScanMax = 16
+
+// dupCandidate reports whether a mapping key takes part in the duplicate
+// check: scalar keys other than the merge key.
+func dupCandidate(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Tag != "!!merge"
 }
 
 func init() { register(ruleDuplicateKey) }

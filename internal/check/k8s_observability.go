@@ -1,6 +1,7 @@
 package check
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -411,74 +412,90 @@ func indexTelemetry(io *IndexedObject, o *K8sObject) {
 	}
 }
 
-// obsMonitorWatches reports whether monitor m looks at objects in namespace ns.
-func obsMonitorWatches(m *IndexedObject, ns string) bool {
+// obsMonitorFinds reports whether find, asked with the selector of
+// monitor m, answers true for one of the namespaces m watches.
+func obsMonitorFinds(m *IndexedObject, find func(ns string, anyNS bool, sel map[string]string) bool) bool {
 	switch {
 	case m.MonitorAnyNamespace:
-		return true
+		return find("", true, m.Selector)
 	case len(m.MonitorNamespaces) > 0:
-		for _, n := range m.MonitorNamespaces {
-			if n == ns {
+		for _, ns := range m.MonitorNamespaces {
+			if find(ns, false, m.Selector) {
 				return true
 			}
 		}
 		return false
 	}
-	return m.Namespace == ns
+	return find(m.Namespace, false, m.Selector)
 }
 
 // obsMonitorSelects reports whether monitor m may select an object with
 // labels; a selector with matchExpressions is given the benefit of the
 // doubt.
 func obsMonitorSelects(m *IndexedObject, labels map[string]string) bool {
-	return m.SelectorExpr || xrefMatch(m.Selector, labels)
+	return m.SelectorExpr || labelsMatch(m.Selector, labels)
+}
+
+// obsMonitors files monitors under the namespaces they watch, so that
+// the monitors that may select an object are found from its labels.
+type obsMonitors struct {
+	byNS  selectorIndex // monitors of the namespaces they watch
+	anyNS selectorIndex // monitors of every namespace, under ""
+}
+
+func (ms *obsMonitors) add(m *IndexedObject) {
+	everything := m.SelectorExpr || len(m.Selector) == 0
+	switch {
+	case m.MonitorAnyNamespace:
+		ms.anyNS.add("", m, m.Selector, everything)
+	case len(m.MonitorNamespaces) > 0:
+		for i, ns := range m.MonitorNamespaces {
+			if !slices.Contains(m.MonitorNamespaces[:i], ns) {
+				ms.byNS.add(ns, m, m.Selector, everything)
+			}
+		}
+	default:
+		ms.byNS.add(m.Namespace, m, m.Selector, everything)
+	}
+}
+
+// selects reports whether a monitor that watches namespace ns selects
+// an object there with labels.
+func (ms *obsMonitors) selects(ns string, labels map[string]string) bool {
+	ok := func(m *IndexedObject) bool { return obsMonitorSelects(m, labels) }
+	return ms.byNS.any(ns, labels, ok) || ms.anyNS.any("", labels, ok)
 }
 
 func checkObsNoMetrics(c *SetContext, ix *Index) {
-	var podMons, svcMons, services []*IndexedObject
+	var podMons, svcMons obsMonitors
 	for _, o := range ix.Objects {
 		switch {
 		case obsPodMonitorKind(o.Kind):
-			podMons = append(podMons, o)
+			podMons.add(o)
 		case obsServiceMonitorKind(o.Kind):
-			svcMons = append(svcMons, o)
-		case o.Kind == "Service" && len(o.Selector) > 0:
-			services = append(services, o)
+			svcMons.add(o)
 		}
 	}
-	for _, w := range ix.Objects {
-		if !w.Workload || !obsLongRunningKind(w.Kind) || w.Scrape != "" || w.PushesMetrics {
+	// Services that get their pods scraped: annotated, or selected by a
+	// ServiceMonitor. They are filed by selector, to be found from the
+	// pod labels of a workload.
+	var scraped selectorIndex
+	for _, s := range ix.OfKind("Service") {
+		if len(s.Selector) > 0 && (s.Scrape == "true" || svcMons.selects(s.Namespace, s.Labels)) {
+			scraped.add(s.Namespace, s, s.Selector, false)
+		}
+	}
+	for _, w := range ix.Workloads() {
+		if !obsLongRunningKind(w.Kind) || w.Scrape != "" || w.PushesMetrics {
 			continue
 		}
-		if obsScraped(w, podMons, svcMons, services) {
+		if podMons.selects(w.Namespace, w.PodLabels) ||
+			scraped.any(w.Namespace, w.PodLabels, func(s *IndexedObject) bool { return labelsMatch(s.Selector, w.PodLabels) }) {
 			continue
 		}
 		c.Report(w, w.PodMetaPos, "%s %q exposes no metrics to a scraper: its pod template has no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor in this run selects it",
 			w.Kind, w.Name)
 	}
-}
-
-// obsScraped reports whether a monitor or annotated Service covers workload w.
-func obsScraped(w *IndexedObject, podMons, svcMons, services []*IndexedObject) bool {
-	for _, m := range podMons {
-		if obsMonitorWatches(m, w.Namespace) && obsMonitorSelects(m, w.PodLabels) {
-			return true
-		}
-	}
-	for _, s := range services {
-		if s.Namespace != w.Namespace || !xrefMatch(s.Selector, w.PodLabels) {
-			continue
-		}
-		if s.Scrape == "true" {
-			return true
-		}
-		for _, m := range svcMons {
-			if obsMonitorWatches(m, s.Namespace) && obsMonitorSelects(m, s.Labels) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // obsLongRunningKind reports whether kind serves continuously.

@@ -273,30 +273,37 @@ func init() {
 
 // relView is what the set rules look up: workloads and the autoscalers
 // that target them, by kind, namespace and name.
+//
+// The Index builds it once for all the rules (Index.lookups); it is read
+// only after that.
 type relView struct {
 	workloads  []*IndexedObject
-	byName     map[string]*IndexedObject
-	scalers    map[string][]*IndexedObject
+	byName     map[objKey]*IndexedObject
+	scalers    map[objKey][]*IndexedObject
 	budgets    []*IndexedObject
 	autoscaled []*IndexedObject
+	// budgetSel files the budgets that have a selector by it, to find
+	// those that select a workload's pods.
+	budgetSel selectorIndex
 }
 
-func relKey(kind, ns, name string) string { return kind + "\x00" + ns + "\x00" + name }
-
-func newRelView(ix *Index) *relView {
-	v := &relView{byName: map[string]*IndexedObject{}, scalers: map[string][]*IndexedObject{}}
-	for _, o := range ix.Objects {
+func newRelView(objs []*IndexedObject) *relView {
+	v := &relView{byName: map[objKey]*IndexedObject{}, scalers: map[objKey][]*IndexedObject{}}
+	for _, o := range objs {
 		switch {
 		case o.rel == nil:
 		case o.rel.Autoscaler:
-			k := relKey(o.rel.TargetKind, o.Namespace, o.rel.TargetName)
+			k := objKey{o.rel.TargetKind, o.Namespace, o.rel.TargetName}
 			v.scalers[k] = append(v.scalers[k], o)
 			v.autoscaled = append(v.autoscaled, o)
 		case o.Kind == "PodDisruptionBudget":
 			v.budgets = append(v.budgets, o)
+			if o.SelectorSet {
+				v.budgetSel.add(o.Namespace, o, o.Selector, false)
+			}
 		case o.Workload:
 			v.workloads = append(v.workloads, o)
-			v.byName[relKey(o.Kind, o.Namespace, o.Name)] = o
+			v.byName[objKey{o.Kind, o.Namespace, o.Name}] = o
 		}
 	}
 	return v
@@ -304,7 +311,7 @@ func newRelView(ix *Index) *relView {
 
 // scalersOf returns the autoscalers that target workload w.
 func (v *relView) scalersOf(w *IndexedObject) []*IndexedObject {
-	return v.scalers[relKey(w.Kind, w.Namespace, w.Name)]
+	return v.scalers[objKey{w.Kind, w.Namespace, w.Name}]
 }
 
 // minReplicas is the fewest pods workload w runs: its autoscalers'
@@ -354,7 +361,7 @@ func selects(sel, labels map[string]string) bool {
 }
 
 func checkSingleReplica(c *SetContext, ix *Index) {
-	v := newRelView(ix)
+	v := ix.lookups().rel
 	for _, w := range v.workloads {
 		if w.Kind != "Deployment" && w.Kind != "StatefulSet" {
 			continue
@@ -388,18 +395,14 @@ func checkSingleReplica(c *SetContext, ix *Index) {
 }
 
 func checkPDBMissing(c *SetContext, ix *Index) {
-	v := newRelView(ix)
+	v := ix.lookups().rel
 	for _, w := range v.workloads {
 		if !v.replicated(w) || len(w.PodLabels) == 0 {
 			continue
 		}
-		covered := false
-		for _, b := range v.budgets {
-			if b.Namespace == w.Namespace && b.SelectorSet && selects(b.Selector, w.PodLabels) {
-				covered = true // with matchExpressions too: not evaluated, so not judged
-				break
-			}
-		}
+		// A budget with matchExpressions counts too: they are not
+		// evaluated, so the workload is not judged.
+		covered := v.budgetSel.any(w.Namespace, w.PodLabels, func(b *IndexedObject) bool { return selects(b.Selector, w.PodLabels) })
 		if !covered {
 			c.Report(w, w.rel.NamePos, "%s %q %s but no PodDisruptionBudget in the run selects its pods: a node drain may evict them all at once", w.Kind, w.Name, v.describeReplicas(w))
 		}
@@ -407,7 +410,7 @@ func checkPDBMissing(c *SetContext, ix *Index) {
 }
 
 func checkPDBMinAvailable(c *SetContext, ix *Index) {
-	v := newRelView(ix)
+	v := ix.lookups().rel
 	for _, b := range v.budgets {
 		if b.rel.MinAvailable == "" || !b.SelectorSet || b.SelectorExpr {
 			continue
@@ -415,8 +418,8 @@ func checkPDBMinAvailable(c *SetContext, ix *Index) {
 		var total int64
 		var names []string
 		known := true
-		for _, w := range v.workloads {
-			if w.Namespace != b.Namespace || !selects(b.Selector, w.PodLabels) {
+		for _, w := range ix.lookups().pods.candidates(b.Namespace, b.Selector) {
+			if w.rel == nil || !selects(b.Selector, w.PodLabels) {
 				continue
 			}
 			switch w.Kind {
@@ -459,12 +462,12 @@ func pods(n int64) string {
 }
 
 func checkHPAWithoutRequests(c *SetContext, ix *Index) {
-	v := newRelView(ix)
+	v := ix.lookups().rel
 	for _, s := range v.autoscaled {
 		if len(s.rel.Utilization) == 0 {
 			continue
 		}
-		w := v.byName[relKey(s.rel.TargetKind, s.Namespace, s.rel.TargetName)]
+		w := v.byName[objKey{s.rel.TargetKind, s.Namespace, s.rel.TargetName}]
 		if w == nil || w.rel == nil {
 			continue
 		}
@@ -492,12 +495,12 @@ func checkHPAWithoutRequests(c *SetContext, ix *Index) {
 }
 
 func checkHPAMinOne(c *SetContext, ix *Index) {
-	v := newRelView(ix)
+	v := ix.lookups().rel
 	for _, s := range v.autoscaled {
 		if s.rel.KEDA || s.rel.MinReplicas != 1 {
 			continue
 		}
-		if w := v.byName[relKey(s.rel.TargetKind, s.Namespace, s.rel.TargetName)]; w != nil && (w.Kind == "Deployment" || w.Kind == "StatefulSet") {
+		if w := v.byName[objKey{s.rel.TargetKind, s.Namespace, s.rel.TargetName}]; w != nil && (w.Kind == "Deployment" || w.Kind == "StatefulSet") {
 			continue // single-replica reports it with the workload's name
 		}
 		if s.rel.MinSet {
@@ -509,7 +512,7 @@ func checkHPAMinOne(c *SetContext, ix *Index) {
 }
 
 func checkSpreadMissing(c *SetContext, ix *Index) {
-	v := newRelView(ix)
+	v := ix.lookups().rel
 	for _, w := range v.workloads {
 		if !v.replicated(w) || w.rel.Spread {
 			continue

@@ -24,6 +24,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -39,20 +40,28 @@ func (p Position) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Column
 
 // Node is one value of a YAML or JSON document. The zero of *Node (nil) is a
 // missing value.
+//
+// A *Node is the yaml.v3 node itself seen through this package's methods
+// (see [Wrap]), so walking a document allocates nothing.
 type Node struct {
-	y *yaml.Node
+	y yaml.Node
 }
 
 // maxAliasDepth bounds alias chains so that a cyclic or deeply chained
 // document cannot make lookups loop.
 const maxAliasDepth = 32
 
-// Wrap returns a Node for y, or nil when y is nil.
+// Wrap returns a Node for y, or nil when y is nil. An alias is resolved to
+// the node it names.
 func Wrap(y *yaml.Node) *Node {
-	if y == nil {
-		return nil
-	}
-	return &Node{y: resolve(y)}
+	return node(resolve(y))
+}
+
+// node converts y to a *Node without resolving aliases. Node's only field
+// is a yaml.Node, so the two pointer types share one memory layout and the
+// conversion is a cast, not an allocation.
+func node(y *yaml.Node) *Node {
+	return (*Node)(unsafe.Pointer(y)) //nolint:gosec // G103: Node is a yaml.Node with methods; see the type's comment.
 }
 
 func resolve(y *yaml.Node) *yaml.Node {
@@ -70,11 +79,11 @@ func (n *Node) YAML() *yaml.Node {
 	if n == nil {
 		return nil
 	}
-	return n.y
+	return &n.y
 }
 
 // Exists reports whether n is present.
-func (n *Node) Exists() bool { return n != nil && n.y != nil }
+func (n *Node) Exists() bool { return n != nil }
 
 // IsMap reports whether n is a mapping.
 func (n *Node) IsMap() bool { return n.Exists() && n.y.Kind == yaml.MappingNode }
@@ -133,7 +142,7 @@ func (n *Node) lookup(key string, depth int) (k, v *Node) {
 	for i := 0; i+1 < len(c); i += 2 {
 		kn := c[i]
 		if kn.Kind == yaml.ScalarNode && kn.Value == key {
-			return &Node{y: kn}, Wrap(c[i+1])
+			return node(kn), Wrap(c[i+1])
 		}
 		if kn.Kind == yaml.ScalarNode && kn.Tag == "!!merge" {
 			merges = append(merges, c[i+1])
@@ -152,7 +161,7 @@ func (n *Node) lookup(key string, depth int) (k, v *Node) {
 			}
 			continue
 		}
-		if k, v := (&Node{y: m}).lookup(key, depth+1); k != nil {
+		if k, v := node(m).lookup(key, depth+1); k != nil {
 			return k, v
 		}
 	}
@@ -175,7 +184,7 @@ func (n *Node) Pairs() []Pair {
 	c := n.y.Content
 	out := make([]Pair, 0, len(c)/2)
 	for i := 0; i+1 < len(c); i += 2 {
-		out = append(out, Pair{Key: c[i].Value, KeyN: &Node{y: c[i]}, Value: Wrap(c[i+1])})
+		out = append(out, Pair{Key: c[i].Value, KeyN: node(c[i]), Value: Wrap(c[i+1])})
 	}
 	return out
 }
@@ -307,7 +316,7 @@ func (n *Node) Value(budget int) (any, error) {
 		return nil, nil
 	}
 	b := budget
-	return value(n.y, &b, 0)
+	return value(&n.y, &b, 0)
 }
 
 func value(y *yaml.Node, budget *int, depth int) (any, error) {
@@ -387,7 +396,7 @@ func scalar(y *yaml.Node) any {
 	case "!!null":
 		return nil
 	case "!!bool":
-		b, ok := (&Node{y: y}).Bool()
+		b, ok := node(y).Bool()
 		if ok {
 			return b
 		}
