@@ -133,8 +133,20 @@ func (ix *Index) add(d *Document, o *K8sObject, ignores []string) {
 		lines:      d.lines,
 		rel:        reliabilityFacts(o),
 	}
+	// Objects without a namespace land in the one a manifest is applied
+	// to, in practice the same as those that name "default": compare them
+	// as one.
+	if io.Namespace == "default" {
+		io.Namespace = ""
+	}
 	indexFacts(io, o) // consistency.go
 	spec := o.Root.Get("spec")
+	if !o.IsWorkload() && o.PodMeta.Exists() {
+		// A workload whose pod template has labels but no spec yet (a
+		// skeleton, or one a later tool fills in) still owns those pods.
+		io.Workload = true
+		io.PodLabels = o.PodLabels()
+	}
 	if o.IsWorkload() {
 		io.Workload = true
 		io.PodLabels = o.PodLabels()
