@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +13,7 @@ func buildBinary(b *testing.B) string {
 	b.Helper()
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "opsloop")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
+	cmd := exec.CommandContext(b.Context(), "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		b.Fatalf("build: %v", err)
@@ -38,9 +39,9 @@ func BenchmarkStartup(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
-				cmd := exec.Command(bin, bc.args...)
+				cmd := exec.CommandContext(b.Context(), bin, bc.args...)
 				if out, err := cmd.CombinedOutput(); err != nil {
-					if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() > 1 {
+					if ee, ok := errors.AsType[*exec.ExitError](err); !ok || ee.ExitCode() > 1 {
 						b.Fatalf("%v: %v\n%s", bc.args, err, out)
 					}
 				}

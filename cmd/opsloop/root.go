@@ -91,8 +91,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	var ec *exitCodeError
-	if errors.As(err, &ec) {
+	if ec, ok := errors.AsType[*exitCodeError](err); ok {
 		if ec.err != nil {
 			fmt.Fprintf(stderr, "opsloop: %v\n", ec.err)
 		}

@@ -872,7 +872,7 @@ func ghaUploadsWorkspace(step *tree.Node) bool {
 	if !old {
 		return false
 	}
-	for _, p := range strings.Split(step.Get("with", "path").Str(), "\n") {
+	for p := range strings.SplitSeq(step.Get("with", "path").Str(), "\n") {
 		switch strings.TrimSpace(p) {
 		case ".", "./", "*", "**", "${{ github.workspace }}", "${{github.workspace}}":
 			return true

@@ -36,7 +36,7 @@ func FuzzReadBaseline(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(_ *testing.T, data []byte) {
 		b, err := ReadBaseline(bytes.NewReader(data))
 		if err != nil {
 			return

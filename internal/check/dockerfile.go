@@ -265,10 +265,16 @@ func dfUnquote(s string) string {
 // the exec-form array joined by spaces, followed by any heredoc bodies.
 func (in *DockerInstruction) Script() string {
 	s := strings.Join(in.Args, " ")
-	for _, h := range in.Heredocs {
-		s += "\n" + h.Content
+	if len(in.Heredocs) == 0 {
+		return s
 	}
-	return s
+	var b strings.Builder
+	b.WriteString(s)
+	for _, h := range in.Heredocs {
+		b.WriteByte('\n')
+		b.WriteString(h.Content)
+	}
+	return b.String()
 }
 
 // Pos returns where token first occurs in the instruction's source lines,

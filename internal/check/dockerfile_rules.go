@@ -1,6 +1,7 @@
 package check
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -248,8 +249,7 @@ func dfRootUser(c *Context, d *Document) {
 	}
 	lineage := df.Lineage(final)
 	for _, s := range lineage {
-		for i := len(s.Instructions) - 1; i >= 0; i-- {
-			in := s.Instructions[i]
+		for _, in := range slices.Backward(s.Instructions) {
 			if in.Cmd != "user" || len(in.Args) == 0 {
 				continue
 			}
@@ -385,7 +385,7 @@ func dfAptGet(c *Context, d *Document) {
 	// stage's apt lists are thrown away.
 	lineage := df.Lineage(final)
 	noRecommendsConf := false
-	dfRuns(lineage, func(_ *DockerStage, in *DockerInstruction, script string, _ []shellCmd) {
+	dfRuns(lineage, func(_ *DockerStage, _ *DockerInstruction, script string, _ []shellCmd) {
 		if strings.Contains(script, "Install-Recommends") && (strings.Contains(script, "false") || strings.Contains(script, "\"0\"")) {
 			noRecommendsConf = true
 		}

@@ -2,6 +2,7 @@ package check
 
 import (
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -174,7 +175,7 @@ func shIsAssignment(w string) bool {
 	if eq <= 0 {
 		return false
 	}
-	for i := 0; i < eq; i++ {
+	for i := range eq {
 		c := w[i]
 		if c != '_' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (i == 0 || c < '0' || c > '9') {
 			return false
@@ -186,11 +187,8 @@ func shIsAssignment(w string) bool {
 // hasWord reports whether any word of c equals one of ws, quotes removed.
 func (c *shellCmd) hasWord(ws ...string) bool {
 	for _, w := range c.words {
-		w = strings.Trim(w, `"'`)
-		for _, x := range ws {
-			if w == x {
-				return true
-			}
+		if slices.Contains(ws, strings.Trim(w, `"'`)) {
+			return true
 		}
 	}
 	return false

@@ -363,9 +363,8 @@ func (e *engine) checkFile(ctx context.Context, name, source string, data []byte
 	e.documents += n
 	e.mu.Unlock()
 	if perr != nil {
-		var se *tree.SyntaxError
 		pos, msg := tree.Position{}, perr.Error()
-		if errors.As(perr, &se) {
+		if se, ok := errors.AsType[*tree.SyntaxError](perr); ok {
 			pos, msg = se.Pos, se.Msg
 		}
 		f := newFinding(ruleLoadError, "cannot parse: "+msg)
@@ -464,12 +463,7 @@ var rulePolicyError = &Rule{
 func init() { register(rulePolicyError) }
 
 func hasFormat(fs []Format, f Format) bool {
-	for _, x := range fs {
-		if x == f {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(fs, f)
 }
 
 // add applies suppressions, maps rendered lines back to their source

@@ -259,7 +259,7 @@ after: 1
 func TestRun_HostileInputs(t *testing.T) {
 	bomb := "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
 	prev := "a"
-	for _, n := range strings.Split("bcdefghijklmnop", "") {
+	for n := range strings.SplitSeq("bcdefghijklmnop", "") {
 		bomb += n + ": &" + n + " [" + strings.Repeat("*"+prev+",", 8) + "*" + prev + "]\n"
 		prev = n
 	}

@@ -522,16 +522,12 @@ func (si *selectorIndex) add(ns string, o *IndexedObject, sel map[string]string,
 // any reports whether ok accepts one of the selectors of ns that may
 // match labels.
 func (si *selectorIndex) any(ns string, labels map[string]string, ok func(*IndexedObject) bool) bool {
-	for _, o := range si.all[ns] {
-		if ok(o) {
-			return true
-		}
+	if slices.ContainsFunc(si.all[ns], ok) {
+		return true
 	}
 	for k, v := range labels {
-		for _, o := range si.pairs[labelKey{ns, k, v}] {
-			if ok(o) {
-				return true
-			}
+		if slices.ContainsFunc(si.pairs[labelKey{ns, k, v}], ok) {
+			return true
 		}
 	}
 	return false

@@ -90,11 +90,11 @@ func newK8sObject(root *tree.Node) *K8sObject {
 	if o.Name == "" {
 		o.Name = md.Get("generateName").Str()
 	}
-	switch {
-	case o.Kind == "Pod":
+	switch o.Kind {
+	case "Pod":
 		o.PodSpec = root.Get("spec")
 		o.PodMeta = md
-	case o.Kind == "PodTemplate":
+	case "PodTemplate":
 		o.PodSpec = root.Get("template", "spec")
 		o.PodMeta = root.Get("template", "metadata")
 	default:

@@ -368,10 +368,10 @@ func checkSingleReplica(c *SetContext, ix *Index) {
 		}
 		scalers := v.scalersOf(w)
 		if len(scalers) == 0 {
-			switch r := w.rel.Replicas; {
-			case r == 1:
+			switch w.rel.Replicas {
+			case 1:
 				c.Report(w, w.rel.ReplicasPos, "%s %q runs a single replica", w.Kind, w.Name)
-			case r == -1:
+			case -1:
 				c.Report(w, w.rel.ReplicasPos, "%s %q does not set replicas and so runs a single one", w.Kind, w.Name)
 			}
 			continue

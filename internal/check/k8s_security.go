@@ -691,15 +691,19 @@ func secImageDigest(c *Context, o *K8sObject) {
 
 // secSecretEnvWords are parts of environment variable names that mark the
 // value as a credential; names are upper-cased and "-" and "." read as "_".
-var secSecretEnvWords = []string{"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "API_KEY", "APIKEY",
-	"PRIVATE_KEY", "PRIVATEKEY", "ACCESS_KEY", "ACCESSKEY", "CREDENTIAL"}
+var secSecretEnvWords = []string{
+	"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "API_KEY", "APIKEY",
+	"PRIVATE_KEY", "PRIVATEKEY", "ACCESS_KEY", "ACCESSKEY", "CREDENTIAL",
+}
 
 // secSecretEnvNotValue are name endings that say the variable holds something
 // about a credential (where it is, how long it lives), not the credential.
-var secSecretEnvNotValue = []string{"FILE", "PATH", "DIR", "NAME", "REF", "URL", "URI", "ENDPOINT", "HOST", "PORT",
+var secSecretEnvNotValue = []string{
+	"FILE", "PATH", "DIR", "NAME", "REF", "URL", "URI", "ENDPOINT", "HOST", "PORT",
 	"TTL", "TIMEOUT", "LENGTH", "SIZE", "ENABLED", "DISABLED", "ENABLE", "HEADER", "TYPE", "FORMAT", "AUDIENCE",
 	"ISSUER", "EXPIRY", "EXPIRATION", "DURATION", "INTERVAL", "MODE", "PROVIDER", "POLICY", "SECONDS",
-	"MINUTES", "HOURS", "DAYS", "VERSION", "LOCATION", "ALGORITHM", "KIND"}
+	"MINUTES", "HOURS", "DAYS", "VERSION", "LOCATION", "ALGORITHM", "KIND",
+}
 
 // secEnvNameNorm makes "-" and "." in variable names read as "_".
 var secEnvNameNorm = strings.NewReplacer("-", "_", ".", "_")

@@ -135,7 +135,7 @@ func secPublicLB(c *Context, o *K8sObject) {
 		return
 	}
 	if legacy := o.Annotations["service.beta.kubernetes.io/load-balancer-source-ranges"]; strings.TrimSpace(legacy) != "" {
-		for _, r := range strings.Split(legacy, ",") {
+		for r := range strings.SplitSeq(legacy, ",") {
 			if secIsOpenCIDR(r) {
 				v := o.Metadata.Get("annotations", "service.beta.kubernetes.io/load-balancer-source-ranges")
 				c.Report(v, o.Ref(), "Service %q allows every source address (%s) in its load-balancer-source-ranges annotation", o.Name, strings.TrimSpace(r))
@@ -186,7 +186,7 @@ func secTLSCovers(pattern, host string) bool {
 }
 
 func secIngressTLS(c *Context, o *K8sObject) {
-	if o.Kind != "Ingress" || !(strings.HasPrefix(o.APIVersion, "networking.k8s.io/") || strings.HasPrefix(o.APIVersion, "extensions/")) {
+	if o.Kind != "Ingress" || (!strings.HasPrefix(o.APIVersion, "networking.k8s.io/") && !strings.HasPrefix(o.APIVersion, "extensions/")) {
 		return
 	}
 	if secTLSByAnnotation(o.Annotations) {

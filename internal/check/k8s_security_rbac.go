@@ -1,6 +1,7 @@
 package check
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/opsloop/opsloop/internal/check/tree"
@@ -75,12 +76,7 @@ func secIsRBAC(o *K8sObject, kinds ...string) bool {
 	if !strings.HasPrefix(o.APIVersion, "rbac.authorization.k8s.io/") {
 		return false
 	}
-	for _, k := range kinds {
-		if o.Kind == k {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(kinds, o.Kind)
 }
 
 // secRoleRules returns the rules of a Role or ClusterRole. Aggregated

@@ -120,6 +120,8 @@ func otelConfig(d *Document) *tree.Node {
 				return cfg
 			}
 		}
+	default:
+		// Other formats hold no collector configuration.
 	}
 	return nil
 }
@@ -153,10 +155,8 @@ func otelPipelines(cfg *tree.Node) []otelPipeline {
 // otelType returns the type part of a component or pipeline ID
 // "type[/name]".
 func otelType(id string) string {
-	if i := strings.IndexByte(id, '/'); i >= 0 {
-		return id[:i]
-	}
-	return id
+	typ, _, _ := strings.Cut(id, "/")
+	return typ
 }
 
 // otelSignal reports whether s is a pipeline signal the collector knows.

@@ -32,6 +32,8 @@ func eachDocument(name string, data []byte, fn func(*Document)) error {
 			fn(&Document{Path: name, Format: FormatDockerfile, Dockerfile: df, Start: tree.Position{Line: 1, Column: 1}})
 		}
 		return err
+	default:
+		// rawYAML: decoded below.
 	}
 	return tree.Each(data, func(yd tree.Doc) {
 		if yd.Root == nil {

@@ -2,6 +2,7 @@ package check
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,6 +121,8 @@ func promGroups(d *Document) []*tree.Node {
 		if d.Root.Get("kind").Str() == "PrometheusRule" && strings.HasPrefix(d.Root.Get("apiVersion").Str(), "monitoring.coreos.com/") {
 			return d.Root.Get("spec", "groups").Items()
 		}
+	default:
+		// Other formats hold no rule groups.
 	}
 	return nil
 }
@@ -440,10 +443,5 @@ func promRecordingName(c *Context, d *Document) {
 
 // promHasEmpty reports whether any of ss is empty.
 func promHasEmpty(ss []string) bool {
-	for _, s := range ss {
-		if s == "" {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(ss, "")
 }

@@ -40,15 +40,15 @@ func parseDirectives(data []byte) directives {
 	}
 	var d directives
 	for i, l := range lines {
-		j := bytes.Index(l, []byte(directiveMarker))
-		if j < 0 {
+		pre, rest, found := bytes.Cut(l, []byte(directiveMarker))
+		if !found {
 			continue
 		}
-		before := bytes.TrimSpace(l[:j])
+		before := bytes.TrimSpace(pre)
 		if !bytes.HasSuffix(before, []byte("#")) && !bytes.HasSuffix(before, []byte("//")) {
 			continue
 		}
-		ids := directiveIDs(string(l[j+len(directiveMarker):]))
+		ids := directiveIDs(string(rest))
 		if len(ids) == 0 {
 			continue
 		}
@@ -141,8 +141,8 @@ func parseHeader(header string) []string {
 	}
 	var ids []string
 	for l := range strings.Lines(header) {
-		if i := strings.Index(l, directiveMarker); i >= 0 {
-			ids = append(ids, directiveIDs(l[i+len(directiveMarker):])...)
+		if _, rest, ok := strings.Cut(l, directiveMarker); ok {
+			ids = append(ids, directiveIDs(rest)...)
 		}
 	}
 	return ids

@@ -76,9 +76,10 @@ func tfTooDeep(data []byte, limit int) (int, bool) {
 				i++
 			}
 		case inStr:
-			if c == '\\' {
+			switch c {
+			case '\\':
 				i++
-			} else if c == '"' {
+			case '"':
 				inStr = false
 			}
 		case c == '"':
@@ -203,9 +204,7 @@ func (r *TFResource) refs(attr string) []string {
 func tfRefKey(s string) string {
 	parts := strings.SplitN(s, ".", 4)
 	strip := func(p string) string {
-		if i := strings.IndexByte(p, '['); i >= 0 {
-			return p[:i]
-		}
+		p, _, _ = strings.Cut(p, "[")
 		return p
 	}
 	switch {
@@ -270,6 +269,8 @@ func tfResources(d *Document) []*TFResource {
 		return f.resources
 	case FormatTerraformPlan:
 		return tfPlanResources(d.Root)
+	default:
+		// Other formats hold no Terraform resources.
 	}
 	return nil
 }
@@ -562,6 +563,8 @@ func (v *TFValue) Get(name string) *TFValue {
 			c.unk = unkChild
 		}
 		return c
+	default:
+		// Null, unknown and scalar values have no arguments or blocks.
 	}
 	return nil
 }
@@ -616,6 +619,8 @@ func (v *TFValue) List() []*TFValue {
 			}
 			return out
 		}
+	default:
+		// Anything else is a single value, handled below.
 	}
 	return []*TFValue{v}
 }
@@ -637,8 +642,9 @@ func (v *TFValue) Str() (string, bool) {
 			return "", false
 		}
 		return s, true
+	default:
+		return "", false
 	}
-	return "", false
 }
 
 // Bool returns a known bool; the strings "true" and "false" count, as

@@ -1,6 +1,9 @@
 package check
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 func init() {
 	register(ruleTFGCSPublic, ruleTFGCSUniform, ruleTFGCPFirewall, ruleTFCloudSQLPublic,
@@ -140,12 +143,7 @@ func tfGCPAllowExposure(a *TFValue) string {
 }
 
 func tfContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(list, s)
 }
 
 var ruleTFCloudSQLPublic = &Rule{

@@ -68,8 +68,10 @@ func terraformDoc(t *testing.T, name string) *check.Document {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	return &check.Document{Path: name, Format: check.FormatTerraform,
-		Terraform: &check.TFFile{Body: f.Body.(*hclsyntax.Body), Bytes: src}}
+	return &check.Document{
+		Path: name, Format: check.FormatTerraform,
+		Terraform: &check.TFFile{Body: f.Body.(*hclsyntax.Body), Bytes: src},
+	}
 }
 
 func dockerfileDoc(t *testing.T, name string) *check.Document {

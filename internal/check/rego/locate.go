@@ -32,7 +32,7 @@ func parsePath(v any) []any {
 			return nil
 		}
 		var out []any
-		for _, seg := range strings.Split(v, ".") {
+		for seg := range strings.SplitSeq(v, ".") {
 			name, rest, _ := strings.Cut(seg, "[")
 			if name != "" {
 				out = append(out, name)

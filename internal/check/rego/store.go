@@ -2,6 +2,7 @@ package rego
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -43,9 +44,7 @@ func (s fileStore) Read(ctx context.Context, txn storage.Transaction, path stora
 		switch root := v.(type) {
 		case map[string]any:
 			cp := make(map[string]any, len(root)+1)
-			for k, x := range root {
-				cp[k] = x
-			}
+			maps.Copy(cp, root)
 			cp["conftest"] = conftest
 			return cp, nil
 		case ast.Object:

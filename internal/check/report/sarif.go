@@ -117,8 +117,9 @@ func securitySeverity(s check.Severity) string {
 		return "5.5"
 	case check.SeverityLow:
 		return "3.0"
+	default:
+		return "1.0"
 	}
-	return "1.0"
 }
 
 // sarifURI turns a finding path into a relative URI under %SRCROOT%, as

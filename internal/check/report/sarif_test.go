@@ -22,15 +22,23 @@ func sampleResult() *check.Result {
 	return &check.Result{
 		Files: 3, Documents: 4,
 		Findings: []check.Finding{
-			{RuleID: "OPS001", RuleName: "unreadable-input", Severity: check.SeverityHigh, Family: check.FamilyInput,
-				Title: "Input cannot be parsed", Message: "cannot parse: bad", File: "deploy/my app.yaml", Line: 4, Column: 7, Fingerprint: "aa"},
-			{RuleID: "main.deny", RuleName: "deny", Severity: check.SeverityCritical, Family: check.FamilyPolicy,
+			{
+				RuleID: "OPS001", RuleName: "unreadable-input", Severity: check.SeverityHigh, Family: check.FamilyInput,
+				Title: "Input cannot be parsed", Message: "cannot parse: bad", File: "deploy/my app.yaml", Line: 4, Column: 7, Fingerprint: "aa",
+			},
+			{
+				RuleID: "main.deny", RuleName: "deny", Severity: check.SeverityCritical, Family: check.FamilyPolicy,
 				Title: "deny", Message: "containers must not run as root", File: "-", Line: 1, Column: 1, Fingerprint: "bb",
-				Object: check.Object{Kind: "Deployment", Name: "web"}},
-			{RuleID: "OPS003", RuleName: "policy-error", Severity: check.SeverityMedium, Family: check.FamilyPolicy,
-				Title: "t", Message: "m", File: "./x/y.tf", Line: 9, Column: 2, EndLine: 9, EndColumn: 8, Fingerprint: "cc"},
-			{RuleID: "OPS002", RuleName: "unrenderable-source", Severity: check.SeverityLow, Family: check.FamilyInput,
-				Title: "t", Message: "m", File: "charts/web/templates/d.yaml", Line: 3, Column: 1, Fingerprint: "dd", Source: "charts/web"},
+				Object: check.Object{Kind: "Deployment", Name: "web"},
+			},
+			{
+				RuleID: "OPS003", RuleName: "policy-error", Severity: check.SeverityMedium, Family: check.FamilyPolicy,
+				Title: "t", Message: "m", File: "./x/y.tf", Line: 9, Column: 2, EndLine: 9, EndColumn: 8, Fingerprint: "cc",
+			},
+			{
+				RuleID: "OPS002", RuleName: "unrenderable-source", Severity: check.SeverityLow, Family: check.FamilyInput,
+				Title: "t", Message: "m", File: "charts/web/templates/d.yaml", Line: 3, Column: 1, Fingerprint: "dd", Source: "charts/web",
+			},
 		},
 	}
 }
@@ -39,7 +47,7 @@ func sampleResult() *check.Result {
 // carries, read from the module cache.
 func sarifSchemaText(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/owenrumney/go-sarif/v3").Output()
+	out, err := exec.CommandContext(t.Context(), "go", "list", "-m", "-f", "{{.Dir}}", "github.com/owenrumney/go-sarif/v3").Output()
 	if err != nil {
 		t.Fatalf("locate go-sarif module: %v", err)
 	}

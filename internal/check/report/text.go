@@ -28,6 +28,8 @@ var severityColor = map[check.Severity]string{
 //	deploy/web.yaml
 //	  21:13  high      K8S001 privileged-container  container "web" runs privileged [Deployment/web]
 func writeText(w io.Writer, res *check.Result, meta Meta) error {
+	// A bufio.Writer keeps its first write error and Flush returns it, so
+	// the single writes below need no checks of their own.
 	bw := bufio.NewWriter(w)
 	paint := func(code, s string) string {
 		if !meta.Color || code == "" {
@@ -40,7 +42,7 @@ func writeText(w io.Writer, res *check.Result, meta Meta) error {
 		f := &res.Findings[i]
 		if f.File != file {
 			if file != "" {
-				bw.WriteByte('\n')
+				_ = bw.WriteByte('\n')
 			}
 			file = f.File
 			fmt.Fprintln(bw, paint(ansiBold, file))
@@ -55,10 +57,10 @@ func writeText(w io.Writer, res *check.Result, meta Meta) error {
 		if o := f.Object.String(); o != "" {
 			fmt.Fprintf(bw, " %s", paint(ansiDim, "["+o+"]"))
 		}
-		bw.WriteByte('\n')
+		_ = bw.WriteByte('\n')
 	}
 	if file != "" {
-		bw.WriteByte('\n')
+		_ = bw.WriteByte('\n')
 	}
 	fmt.Fprintln(bw, summaryLine(res, meta))
 	return bw.Flush()

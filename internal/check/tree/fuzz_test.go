@@ -1,6 +1,9 @@
 package tree
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 // FuzzParse feeds arbitrary bytes to Parse and walks what comes back: no
 // input may panic, and Value must respect its budget.
@@ -19,7 +22,7 @@ func FuzzParse(f *testing.F) {
 		docs, _ := Parse(data)
 		for _, d := range docs {
 			walk(d.Root, 0)
-			if _, err := d.Root.Value(10000); err != nil && err != ErrBudget {
+			if _, err := d.Root.Value(10000); err != nil && !errors.Is(err, ErrBudget) {
 				t.Fatalf("Value: %v", err)
 			}
 		}

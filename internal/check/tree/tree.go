@@ -372,8 +372,10 @@ func value(y *yaml.Node, budget *int, depth int) (any, error) {
 		return s, nil
 	case yaml.ScalarNode:
 		return scalar(y), nil
+	default:
+		// resolve has already followed aliases.
+		return nil, nil
 	}
-	return nil, nil
 }
 
 func mergeInto(m map[string]any, v any) {
