@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -87,6 +88,12 @@ Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
 
 func runCheck(cmd *cobra.Command, g *globals, f *checkFlags, paths []string) error {
 	ctx := cmd.Context()
+	// A check run allocates short-lived trees and keeps little: collecting
+	// half as often costs a few MiB and saves a fifth of the wall time on
+	// large corpora. GOGC, when set, wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	log, err := g.logger()
 	if err != nil {
 		return err

@@ -196,3 +196,41 @@ func TestText_Grouped(t *testing.T) {
 		t.Error("colour without Meta.Color")
 	}
 }
+
+// TestAppendFinding holds the hand-written JSON encoder equal to
+// encoding/json's indented output, escapes included.
+func TestAppendFinding(t *testing.T) {
+	odd := "quote\" back\\ nl\n tab\t ctl\x01 html<>& ls\u2028 bad\xff ünï"
+	for i, f := range append(sampleResult().Findings,
+		check.Finding{RuleID: odd, Message: odd, File: odd, Object: check.Object{Name: odd}, Source: odd, Remediation: odd, EndLine: 3, EndColumn: 9},
+		check.Finding{},
+	) {
+		want, err := json.MarshalIndent(f, "    ", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := appendFinding(nil, &f)
+		if string(got) != "    "+string(want) {
+			t.Errorf("finding %d:\ngot  %s\nwant     %s", i, got, want)
+		}
+	}
+}
+
+func TestJSON_EmptyAndValid(t *testing.T) {
+	for _, res := range []*check.Result{{}, sampleResult()} {
+		var buf bytes.Buffer
+		if err := writeJSON(&buf, res, Meta{}); err != nil {
+			t.Fatal(err)
+		}
+		var rep JSONReport
+		if err := json.Unmarshal(buf.Bytes(), &rep); err != nil {
+			t.Fatalf("invalid JSON: %v\n%s", err, buf.String())
+		}
+		if len(rep.Findings) != len(res.Findings) || rep.Summary.Findings != len(res.Findings) {
+			t.Errorf("findings %d, want %d", len(rep.Findings), len(res.Findings))
+		}
+		if !json.Valid(buf.Bytes()) || !strings.Contains(buf.String(), `"findings": [`) {
+			t.Errorf("shape:\n%s", buf.String())
+		}
+	}
+}
