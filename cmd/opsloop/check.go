@@ -65,7 +65,7 @@ Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
 	fl.StringArrayVar(&f.data, "data", nil, "YAML or JSON file or directory loaded under data for the policies (repeatable)")
 	fl.StringArrayVar(&f.values, "values", nil, "Helm values file applied to every chart (repeatable)")
 	fl.StringArrayVar(&f.set, "set", nil, "Helm value override KEY=VALUE applied to every chart (repeatable)")
-	fl.StringArrayVar(&f.disable, "disable", nil, "rule ID or name to skip (repeatable)")
+	fl.StringArrayVar(&f.disable, "disable", nil, "rule ID or name to skip (repeatable); \"builtin\" skips every built-in rule")
 	fl.IntVar(&f.workers, "workers", 0, "files checked in parallel (default: number of CPUs)")
 	fl.StringVar(&f.color, "color", "auto", "colour text output: auto, always or never")
 	fixed := func(vals ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

@@ -105,7 +105,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	for _, id := range c.Disable {
-		if LookupRule(id) == nil && !isPolicyRuleID(id) {
+		if LookupRule(id) == nil && !isPolicyRuleID(id) && !strings.EqualFold(id, DisableBuiltin) {
 			errs = append(errs, fmt.Errorf("check.disable: unknown rule %q (see opsloop rules)", id))
 		}
 	}
@@ -152,10 +152,21 @@ func isPolicyRuleID(id string) bool {
 	return i > 0 && i < len(id)-1 && !strings.ContainsAny(id, " \t")
 }
 
+// DisableBuiltin in Config.Disable (or --disable builtin) turns off every
+// built-in rule that judges content, leaving custom policies and the
+// input rules (unreadable files, failed renders, failed policies) on: a
+// Conftest-style run.
+const DisableBuiltin = "builtin"
+
 func (c *Config) disabled(id, name string) bool {
 	for _, d := range c.Disable {
 		if strings.EqualFold(d, id) || strings.EqualFold(d, name) {
 			return true
+		}
+		if strings.EqualFold(d, DisableBuiltin) {
+			if r := LookupRule(id); r != nil && r.Family != FamilyInput && r.Family != FamilyPolicy {
+				return true
+			}
 		}
 	}
 	return false
