@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -183,6 +182,7 @@ type engine struct {
 
 	mu         sync.Mutex // guards the following fields
 	findings   []Finding
+	chunks     [][]Finding // findings of one document each, merged by result
 	files      int
 	documents  int
 	suppressed int
@@ -427,13 +427,33 @@ func (e *engine) checkDoc(ctx context.Context, d *Document, dirs directives, lin
 	if d.Root != nil {
 		header = parseHeader(d.header)
 	}
+	if len(local) == 0 {
+		return
+	}
+	all := slices.Concat(ignores, header)
+	kept := local[:0]
+	suppressed, baselined := 0, 0
 	for _, f := range local {
 		f.Source = d.Source
 		if obj != nil && f.Object == (Object{}) {
 			f.Object = obj.Ref()
 		}
-		e.add(f, dirs, slices.Concat(ignores, header), lines)
+		switch e.finalize(&f, dirs, all, lines) {
+		case outcomeSuppressed:
+			suppressed++
+		case outcomeBaselined:
+			baselined++
+		default:
+			kept = append(kept, f)
+		}
 	}
+	e.mu.Lock()
+	if len(kept) > 0 {
+		e.chunks = append(e.chunks, kept)
+	}
+	e.suppressed += suppressed
+	e.baselined += baselined
+	e.mu.Unlock()
 }
 
 // mapLine translates a line of rendered output to its source line.
@@ -469,26 +489,48 @@ func hasFormat(fs []Format, f Format) bool {
 // add applies suppressions, maps rendered lines back to their source
 // (lines), applies severity overrides and the baseline, then records f.
 func (e *engine) add(f Finding, dirs directives, objIgnores []string, lines []int) {
+	out := e.finalize(&f, dirs, objIgnores, lines)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch out {
+	case outcomeSuppressed:
+		e.suppressed++
+	case outcomeBaselined:
+		e.baselined++
+	case outcomeKept:
+		e.findings = append(e.findings, f)
+	}
+}
+
+// outcome is what the suppressions and the baseline made of a finding.
+type outcome int
+
+const (
+	outcomeKept outcome = iota
+	outcomeSuppressed
+	outcomeBaselined
+)
+
+// finalize applies suppressions, maps rendered lines back to their source
+// (lines), applies severity overrides and fingerprints f. It takes no
+// lock.
+func (e *engine) finalize(f *Finding, dirs directives, objIgnores []string, lines []int) outcome {
 	cfg := &e.opts.Config
 	suppressed := cfg.disabled(f.RuleID, f.RuleName) ||
 		matchesRule(objIgnores, f.RuleID, f.RuleName) ||
-		dirs.suppresses(&f)
+		dirs.suppresses(f)
 	f.Line, f.scope = mapLine(lines, f.Line), mapLine(lines, f.scope)
 	if sev, ok := cfg.severity(f.RuleID, f.RuleName); ok {
 		f.Severity = sev
 	}
 	f.Fingerprint = f.fingerprint()
-	baselined := !suppressed && e.opts.Baseline.Contains(&f)
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	switch {
 	case suppressed:
-		e.suppressed++
-	case baselined:
-		e.baselined++
-	default:
-		e.findings = append(e.findings, f)
+		return outcomeSuppressed
+	case e.opts.Baseline.Contains(f):
+		return outcomeBaselined
 	}
+	return outcomeKept
 }
 
 func matchesRule(ids []string, id, name string) bool {
@@ -503,7 +545,35 @@ func matchesRule(ids []string, id, name string) bool {
 func (e *engine) result() *Result {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	sort.Slice(e.findings, func(i, j int) bool { return Less(&e.findings[i], &e.findings[j]) })
+	// Sort pointers, then copy each finding once: swapping the ~250-byte
+	// structs themselves costs more than the sort.
+	n := len(e.findings)
+	for _, c := range e.chunks {
+		n += len(c)
+	}
+	ptrs := make([]*Finding, 0, n)
+	for i := range e.findings {
+		ptrs = append(ptrs, &e.findings[i])
+	}
+	for _, c := range e.chunks {
+		for i := range c {
+			ptrs = append(ptrs, &c[i])
+		}
+	}
+	slices.SortFunc(ptrs, func(a, b *Finding) int {
+		switch {
+		case Less(a, b):
+			return -1
+		case Less(b, a):
+			return 1
+		}
+		return 0
+	})
+	sorted := make([]Finding, n)
+	for i, p := range ptrs {
+		sorted[i] = *p
+	}
+	e.findings, e.chunks = sorted, nil
 	// A Kustomize base reached both on its own and through an overlay
 	// yields the same finding twice; keep one.
 	e.findings = slices.CompactFunc(e.findings, func(a, b Finding) bool {
