@@ -124,12 +124,30 @@ type Finding struct {
 }
 
 func (f *Finding) fingerprint() string {
-	h := sha256.New()
-	for _, s := range []string{f.RuleID, f.File, f.Object.String(), f.Message} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+	// Hash "rule\0file\0Kind/namespace/name\0message\0", built in a
+	// stack buffer: this runs once per finding.
+	var buf [512]byte
+	b := append(buf[:0], f.RuleID...)
+	b = append(b, 0)
+	b = append(b, f.File...)
+	b = append(b, 0)
+	sep := false
+	for _, p := range [...]string{f.Object.Kind, f.Object.Namespace, f.Object.Name} {
+		if p == "" {
+			continue
+		}
+		if sep {
+			b = append(b, '/')
+		}
+		b, sep = append(b, p...), true
 	}
-	return hex.EncodeToString(h.Sum(nil)[:12])
+	b = append(b, 0)
+	b = append(b, f.Message...)
+	b = append(b, 0)
+	sum := sha256.Sum256(b)
+	var out [24]byte
+	hex.Encode(out[:], sum[:12])
+	return string(out[:])
 }
 
 // Less orders findings by file, line, column and rule.
