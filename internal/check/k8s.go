@@ -72,6 +72,7 @@ var workloadKinds = map[string][]string{
 	"Job":                   {"spec", "template"},
 	"CronJob":               {"spec", "jobTemplate", "spec", "template"},
 	"DeploymentConfig":      {"spec", "template"},
+	"Rollout":               {"spec", "template"}, // Argo Rollouts
 }
 
 // newK8sObject builds the rule view of a Kubernetes document.
@@ -97,6 +98,12 @@ func newK8sObject(root *tree.Node) *K8sObject {
 	case "PodTemplate":
 		o.PodSpec = root.Get("template", "spec")
 		o.PodMeta = root.Get("template", "metadata")
+	case "Service", "Configuration":
+		if isKnative(o.APIVersion) {
+			tpl := root.Get("spec", "template")
+			o.PodSpec = tpl.Get("spec")
+			o.PodMeta = tpl.Get("metadata")
+		}
 	default:
 		if p, ok := workloadKinds[o.Kind]; ok {
 			tpl := root.Get(p...)
@@ -144,10 +151,16 @@ func (o *K8sObject) IsJobLike() bool {
 // StatefulSet, DaemonSet, ReplicaSet and similar).
 func (o *K8sObject) IsLongRunning() bool {
 	switch o.Kind {
-	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "DeploymentConfig":
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "DeploymentConfig", "Rollout":
 		return true
 	}
 	return false
+}
+
+// isKnative reports whether apiVersion belongs to Knative Serving, whose
+// Service and Configuration carry a pod template in spec.template.
+func isKnative(apiVersion string) bool {
+	return strings.HasPrefix(apiVersion, "serving.knative.dev/")
 }
 
 // ignoreAnnotation is the Kubernetes annotation that suppresses rules on an
