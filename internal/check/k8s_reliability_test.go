@@ -2,8 +2,6 @@ package check
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -22,12 +20,11 @@ func TestReliabilityOddInput(t *testing.T) {
 		"base: &b {name: h, image: x, livenessProbe: &p {httpGet: {port: http}}, readinessProbe: *p}\n" +
 			"apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: h, ownerReferences: [null, {controller: yes}]}\nspec: {template: {spec: {containers: [*b, {<<: *b, name: i}]}}}\n",
 	}
-	dir := t.TempDir()
+	files := map[string]string{}
 	for i, d := range docs {
-		if err := os.WriteFile(filepath.Join(dir, string(rune('a'+i))+".yaml"), []byte(d), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		files[string(rune('a'+i))+".yaml"] = d
 	}
+	dir := writeFiles(t, files)
 	res, err := Run(context.Background(), Options{Paths: []string{dir}})
 	if err != nil {
 		t.Fatal(err)

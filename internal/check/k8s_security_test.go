@@ -2,8 +2,6 @@ package check
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -90,10 +88,7 @@ kind: Pod
 metadata: {name: empty}
 spec: null
 `
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "odd.yaml"), []byte(odd), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := writeFiles(t, map[string]string{"odd.yaml": odd})
 	res, err := Run(context.Background(), Options{Paths: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
