@@ -200,7 +200,7 @@ func TestRunRetainsNoDocuments(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads 7 MiB of manifests")
 	}
-	e := &engine{log: slog.New(slog.DiscardHandler), rules: activeRules(Config{}), index: &Index{}}
+	e := &engine{log: slog.New(slog.DiscardHandler), rules: activeRules(Config{}), index: &Index{}, workers: 1}
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)

@@ -129,7 +129,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	e := &engine{opts: opts, log: log, rules: activeRules(opts.Config), index: &Index{}}
+	e := &engine{opts: opts, log: log, rules: activeRules(opts.Config), index: &Index{}, workers: workers}
 	if e.opts.MaxFileSize <= 0 {
 		e.opts.MaxFileSize = DefaultMaxFileSize
 	}
@@ -175,10 +175,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 }
 
 type engine struct {
-	opts  Options
-	log   *slog.Logger
-	rules []*Rule
-	index *Index
+	opts    Options
+	workers int
+	log     *slog.Logger
+	rules   []*Rule
+	index   *Index
 
 	mu         sync.Mutex // guards the following fields
 	findings   []Finding
@@ -308,21 +309,56 @@ func (e *engine) read(u unit) ([]byte, error) {
 		}
 		r = e.opts.Stdin
 	} else {
+		if data, ok, err := readRegular(u.osPath, e.opts.MaxFileSize); ok {
+			return data, err
+		}
 		f, err := os.Open(u.osPath)
 		if err != nil {
 			return nil, err
 		}
 		defer f.Close()
 		r = f
+		// Size the buffer from the file so that a typical file takes one
+		// read and one allocation; a file that grows meanwhile still reads
+		// to its end.
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < e.opts.MaxFileSize {
+			return readSized(f, int(fi.Size())+1, e.opts.MaxFileSize)
+		}
 	}
 	data, err := io.ReadAll(io.LimitReader(r, e.opts.MaxFileSize+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > e.opts.MaxFileSize {
-		return nil, fmt.Errorf("file is larger than the limit of %d bytes (set check.max_file_size in .opsloop.yaml)", e.opts.MaxFileSize)
+		return nil, tooLarge(e.opts.MaxFileSize)
 	}
 	return data, nil
+}
+
+// readSized reads r to its end into a buffer of size bytes to start with,
+// failing once it holds more than limit.
+func readSized(r io.Reader, size int, limit int64) ([]byte, error) {
+	data := make([]byte, 0, size)
+	for {
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if int64(len(data)) > limit {
+			return nil, tooLarge(limit)
+		}
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+	}
+}
+
+func tooLarge(limit int64) error {
+	return fmt.Errorf("file is larger than the limit of %d bytes (set check.max_file_size in .opsloop.yaml)", limit)
 }
 
 // inputError records a finding for an input that could not be read.
@@ -383,7 +419,15 @@ func (e *engine) checkDoc(ctx context.Context, d *Document, dirs directives, lin
 		ignores = annotationIgnores(obj.Annotations)
 		e.index.add(d, obj, ignores)
 	}
-	local := make([]Finding, 0, 8)
+	// Findings collect in a scratch slice reused across documents; the
+	// kept ones are copied out once, at their final size.
+	scratch := scratchFindings.Get().(*[]Finding)
+	local := (*scratch)[:0]
+	defer func() {
+		clear(local)
+		*scratch = local[:0]
+		scratchFindings.Put(scratch)
+	}()
 	c := &Context{Doc: d, emit: func(f Finding) { local = append(local, f) }}
 	for _, r := range e.rules {
 		c.rule, c.scope = r, 0
@@ -447,6 +491,9 @@ func (e *engine) checkDoc(ctx context.Context, d *Document, dirs directives, lin
 			kept = append(kept, f)
 		}
 	}
+	if len(kept) > 0 {
+		kept = slices.Clone(kept)
+	}
 	e.mu.Lock()
 	if len(kept) > 0 {
 		e.chunks = append(e.chunks, kept)
@@ -455,6 +502,11 @@ func (e *engine) checkDoc(ctx context.Context, d *Document, dirs directives, lin
 	e.baselined += baselined
 	e.mu.Unlock()
 }
+
+var scratchFindings = sync.Pool{New: func() any {
+	s := make([]Finding, 0, 64)
+	return &s
+}}
 
 // mapLine translates a line of rendered output to its source line.
 func mapLine(lines []int, line int) int {
@@ -546,40 +598,72 @@ func (e *engine) result() *Result {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	// Sort pointers, then copy each finding once: swapping the ~250-byte
-	// structs themselves costs more than the sort.
+	// structs themselves costs more than the sort. Each document's chunk
+	// is sorted on its own and cut into runs of one file each; the runs
+	// are ordered by their first finding, and only where runs of one file
+	// overlap (documents of one file, findings of cross-document rules)
+	// does that file's share get sorted again.
 	n := len(e.findings)
 	for _, c := range e.chunks {
 		n += len(c)
 	}
-	ptrs := make([]*Finding, 0, n)
-	for i := range e.findings {
-		ptrs = append(ptrs, &e.findings[i])
+	if len(e.findings) > 0 {
+		e.chunks = append(e.chunks, e.findings)
 	}
+	ptrs := make([]*Finding, 0, n)
+	runs := make([][]*Finding, 0, len(e.chunks))
 	for _, c := range e.chunks {
+		start := len(ptrs)
 		for i := range c {
 			ptrs = append(ptrs, &c[i])
 		}
-	}
-	slices.SortFunc(ptrs, func(a, b *Finding) int {
-		switch {
-		case Less(a, b):
-			return -1
-		case Less(b, a):
-			return 1
+		chunk := ptrs[start:]
+		slices.SortFunc(chunk, Compare)
+		for len(chunk) > 0 {
+			i := 1
+			for i < len(chunk) && chunk[i].File == chunk[0].File {
+				i++
+			}
+			runs = append(runs, chunk[:i:i])
+			chunk = chunk[i:]
 		}
-		return 0
-	})
-	sorted := make([]Finding, n)
-	for i, p := range ptrs {
-		sorted[i] = *p
 	}
-	e.findings, e.chunks = sorted, nil
+	slices.SortFunc(runs, func(a, b []*Finding) int { return Compare(a[0], b[0]) })
+	ordered := make([]*Finding, 0, n)
+	for i := 0; i < len(runs); {
+		j := i + 1
+		for j < len(runs) && runs[j][0].File == runs[i][0].File {
+			j++
+		}
+		start := len(ordered)
+		for _, r := range runs[i:j] {
+			ordered = append(ordered, r...)
+		}
+		if file := ordered[start:]; j-i > 1 && !slices.IsSortedFunc(file, Compare) {
+			slices.SortFunc(file, Compare)
+		}
+		i = j
+	}
 	// A Kustomize base reached both on its own and through an overlay
 	// yields the same finding twice; keep one.
-	e.findings = slices.CompactFunc(e.findings, func(a, b Finding) bool {
+	ptrs = slices.CompactFunc(ordered, func(a, b *Finding) bool {
 		return a.RuleID == b.RuleID && a.File == b.File && a.Line == b.Line && a.Column == b.Column &&
 			a.Message == b.Message && a.Object == b.Object
 	})
+	// The copy reads findings scattered over the chunks: bound by memory
+	// latency, so it goes faster on all cores.
+	sorted := make([]Finding, len(ptrs))
+	var wg sync.WaitGroup
+	part := (len(ptrs) + e.workers - 1) / e.workers
+	for lo := 0; lo < len(ptrs); lo += part {
+		wg.Go(func() {
+			for i := lo; i < min(lo+part, len(ptrs)); i++ {
+				sorted[i] = *ptrs[i]
+			}
+		})
+	}
+	wg.Wait()
+	e.findings, e.chunks = sorted, nil
 	return &Result{
 		Findings:   e.findings,
 		Files:      e.files,

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -150,19 +151,20 @@ func (f *Finding) fingerprint() string {
 	return string(out[:])
 }
 
-// Less orders findings by file, line, column and rule.
-func Less(a, b *Finding) bool {
-	if a.File != b.File {
-		return a.File < b.File
+// Compare orders findings by file, line, column, rule and message: it
+// returns a negative number when a comes first, a positive one when b does.
+func Compare(a, b *Finding) int {
+	if c := strings.Compare(a.File, b.File); c != 0 {
+		return c
 	}
-	if a.Line != b.Line {
-		return a.Line < b.Line
+	if c := cmp.Compare(a.Line, b.Line); c != 0 {
+		return c
 	}
-	if a.Column != b.Column {
-		return a.Column < b.Column
+	if c := cmp.Compare(a.Column, b.Column); c != 0 {
+		return c
 	}
-	if a.RuleID != b.RuleID {
-		return a.RuleID < b.RuleID
+	if c := strings.Compare(a.RuleID, b.RuleID); c != 0 {
+		return c
 	}
-	return a.Message < b.Message
+	return strings.Compare(a.Message, b.Message)
 }

@@ -564,17 +564,28 @@ func (ix *Index) sortObjects() {
 // runSetRules runs the consistency rules once every file was read.
 func (e *engine) runSetRules() {
 	e.index.sortObjects()
-	c := &SetContext{emit: func(f Finding, o *IndexedObject) {
+	emit := func(f Finding, o *IndexedObject) {
 		e.mu.Lock()
 		dirs := e.directives[f.File]
 		e.mu.Unlock()
 		e.add(f, dirs, o.ignores, o.lines)
-	}}
-	for _, r := range e.rules {
-		if r.Set == nil {
-			continue
-		}
-		c.rule = r
-		r.Set(c, e.index)
 	}
+	// The rules only read the index (its lazy lookups are built once under
+	// sync.Once), so they run side by side.
+	rules := make(chan *Rule)
+	var wg sync.WaitGroup
+	for range e.workers {
+		wg.Go(func() {
+			for r := range rules {
+				r.Set(&SetContext{rule: r, emit: emit}, e.index)
+			}
+		})
+	}
+	for _, r := range e.rules {
+		if r.Set != nil {
+			rules <- r
+		}
+	}
+	close(rules)
+	wg.Wait()
 }

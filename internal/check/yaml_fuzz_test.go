@@ -169,7 +169,7 @@ func FuzzYAMLDocuments(f *testing.F) {
 	rules := activeRules(Config{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		docs, _ := parseFile("fuzz.yaml", data)
-		e := &engine{log: slog.New(slog.DiscardHandler), rules: rules, index: &Index{}}
+		e := &engine{log: slog.New(slog.DiscardHandler), rules: rules, index: &Index{}, workers: 1}
 		for _, d := range docs {
 			e.checkDoc(context.Background(), d, nil, nil)
 		}

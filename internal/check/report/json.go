@@ -74,16 +74,16 @@ func writeJSON(w io.Writer, res *check.Result, meta Meta) error {
 		return bw.Flush()
 	}
 	_, _ = bw.WriteString(",\n  \"findings\": [\n")
-	buf := make([]byte, 0, 1024)
-	for i := range fs {
-		buf = appendFinding(buf[:0], &fs[i])
-		if i < len(fs)-1 {
-			buf = append(buf, ',')
+	last := len(fs) - 1
+	err = writeBlocks(bw, len(fs), func(b []byte, i int) []byte {
+		b = appendFinding(b, &fs[i])
+		if i < last {
+			b = append(b, ',')
 		}
-		buf = append(buf, '\n')
-		if _, err := bw.Write(buf); err != nil {
-			return err
-		}
+		return append(b, '\n')
+	})
+	if err != nil {
+		return err
 	}
 	_, _ = bw.WriteString("  ]\n}\n")
 	return bw.Flush()

@@ -37,29 +37,30 @@ func writeText(w io.Writer, res *check.Result, meta Meta) error {
 		}
 		return code + s + ansiReset
 	}
-	file := ""
-	for i := range res.Findings {
-		f := &res.Findings[i]
-		if f.File != file {
-			if file != "" {
-				_ = bw.WriteByte('\n')
+	fs := res.Findings
+	err := writeBlocks(bw, len(fs), func(b []byte, i int) []byte {
+		f := &fs[i]
+		if i == 0 || fs[i-1].File != f.File {
+			if i > 0 {
+				b = append(b, '\n')
 			}
-			file = f.File
-			fmt.Fprintln(bw, paint(ansiBold, file))
+			b = append(append(b, paint(ansiBold, f.File)...), '\n')
 		}
-		pos := fmt.Sprintf("%d:%d", f.Line, f.Column)
-		sev := fmt.Sprintf("%-8s", f.Severity)
-		fmt.Fprintf(bw, "  %-7s %s %s", pos, paint(severityColor[f.Severity], sev), f.RuleID)
+		pos := fmt.Appendf(nil, "%d:%d", f.Line, f.Column)
+		b = fmt.Appendf(b, "  %-7s %s %s", pos, paint(severityColor[f.Severity], fmt.Sprintf("%-8s", f.Severity)), f.RuleID)
 		if f.RuleName != "" && f.RuleName != f.RuleID {
-			fmt.Fprintf(bw, " %s", paint(ansiDim, f.RuleName))
+			b = append(append(b, ' '), paint(ansiDim, f.RuleName)...)
 		}
-		fmt.Fprintf(bw, "  %s", f.Message)
+		b = append(append(b, "  "...), f.Message...)
 		if o := f.Object.String(); o != "" {
-			fmt.Fprintf(bw, " %s", paint(ansiDim, "["+o+"]"))
+			b = append(append(b, ' '), paint(ansiDim, "["+o+"]")...)
 		}
-		_ = bw.WriteByte('\n')
+		return append(b, '\n')
+	})
+	if err != nil {
+		return err
 	}
-	if file != "" {
+	if len(fs) > 0 {
 		_ = bw.WriteByte('\n')
 	}
 	fmt.Fprintln(bw, summaryLine(res, meta))

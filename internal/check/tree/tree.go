@@ -296,14 +296,6 @@ func (n *Node) StringMap() map[string]string {
 	return out
 }
 
-// Comments returns the head, line and foot comments attached to n.
-func (n *Node) Comments() string {
-	if !n.Exists() {
-		return ""
-	}
-	return strings.Join([]string{n.y.HeadComment, n.y.LineComment, n.y.FootComment}, "\n")
-}
-
 // ErrBudget is returned by [Node.Value] when a document expands to more
 // nodes than allowed, as a YAML bomb does.
 var ErrBudget = errors.New("document expands beyond the node budget")
@@ -455,6 +447,16 @@ func Parse(data []byte) ([]Doc, error) {
 // before the next is built: memory follows the largest document, not the
 // stream. It stops at the first syntax error and returns it.
 func Each(data []byte, fn func(Doc)) error {
+	done, ok := fastEach(data, fn)
+	if ok {
+		return nil
+	}
+	return eachYAML(data, done, fn)
+}
+
+// eachYAML is [Each] on yaml.v3 alone, for the documents after the first
+// skip (which the fast path has handed over already).
+func eachYAML(data []byte, skip int, fn func(Doc)) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for i := 0; ; i++ {
 		var y yaml.Node
@@ -464,6 +466,9 @@ func Each(data []byte, fn func(Doc)) error {
 		}
 		if err != nil {
 			return syntaxError(err, data)
+		}
+		if i < skip {
+			continue
 		}
 		d := Doc{Index: i, Start: Position{Line: y.Line, Column: y.Column}}
 		d.Header = y.HeadComment
