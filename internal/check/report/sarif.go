@@ -1,7 +1,10 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/url"
 	"strings"
@@ -174,47 +177,88 @@ func writeSARIF(w io.Writer, res *check.Result, meta Meta) error {
 		}
 		driver.Rules = append(driver.Rules, sr)
 	}
-	results := make([]sarifResult, 0, len(res.Findings))
-	for i := range res.Findings {
-		f := &res.Findings[i]
-		region := sarifRegion{StartLine: max(f.Line, 1), StartColumn: max(f.Column, 1)}
-		if f.EndLine >= f.Line && f.EndLine > 0 {
-			region.EndLine, region.EndColumn = f.EndLine, f.EndColumn
-		}
-		msg := f.Message
-		if o := f.Object.String(); o != "" {
-			msg += " [" + o + "]"
-		}
-		r := sarifResult{
-			RuleID:    f.RuleID,
-			RuleIndex: index[f.RuleID],
-			Level:     sarifLevel(f.Severity),
-			Message:   sarifText{Text: msg},
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: sarifArtLoc{URI: sarifURI(f.File), URIBaseID: "%SRCROOT%"},
-				Region:           region,
-			}}},
-			PartialFingerprints: map[string]string{"opsloopFingerprint/v1": f.Fingerprint},
-			Properties:          map[string]any{"severity": f.Severity.String()},
-		}
-		if f.Source != "" {
-			r.Properties["source"] = f.Source
-		}
-		results = append(results, r)
-	}
 	log := sarifLog{
 		Schema:  sarifSchema,
 		Version: "2.1.0",
 		Runs: []sarifRun{{
 			Tool:        sarifTool{Driver: driver},
-			Results:     results,
+			Results:     []sarifResult{},
 			ColumnKind:  "unicodeCodePoints",
 			Invocations: []sarifInvocation{{ExecutionSuccessful: true}},
 		}},
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(log)
+	b, err := json.MarshalIndent(log, "", "  ")
+	if err != nil {
+		return err
+	}
+	// The log is written around its results, which are encoded a block at
+	// a time on all cores: a large report is never held in memory whole.
+	// `"results": []` can only be the key itself: inside a JSON string its
+	// quotes would be escaped.
+	const empty = `"results": []`
+	cut := bytes.Index(b, []byte(empty))
+	if cut < 0 {
+		return errors.New("sarif: results key missing from the encoded log")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	fs := res.Findings
+	_, _ = bw.Write(b[:cut])
+	if len(fs) == 0 {
+		_, _ = bw.Write(b[cut:])
+		_ = bw.WriteByte('\n')
+		return bw.Flush()
+	}
+	_, _ = bw.WriteString(`"results": [` + "\n")
+	const indent = "        " // results sit at depth 4
+	err = writeBlocks(bw, len(fs), func(out []byte, i int) []byte {
+		r := sarifResultOf(&fs[i], index)
+		enc, err := json.MarshalIndent(r, indent, "  ")
+		if err != nil {
+			// Every field is a string, a number or a map of strings.
+			panic(err)
+		}
+		out = append(append(out, indent...), enc...)
+		if i < len(fs)-1 {
+			out = append(out, ',')
+		}
+		return append(out, '\n')
+	})
+	if err != nil {
+		return err
+	}
+	_, _ = bw.WriteString(indent[:6] + "]")
+	_, _ = bw.Write(b[cut+len(empty):])
+	_ = bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+// sarifResultOf converts a finding; index maps rule IDs to their place in
+// the driver's rules.
+func sarifResultOf(f *check.Finding, index map[string]int) sarifResult {
+	region := sarifRegion{StartLine: max(f.Line, 1), StartColumn: max(f.Column, 1)}
+	if f.EndLine >= f.Line && f.EndLine > 0 {
+		region.EndLine, region.EndColumn = f.EndLine, f.EndColumn
+	}
+	msg := f.Message
+	if o := f.Object.String(); o != "" {
+		msg += " [" + o + "]"
+	}
+	r := sarifResult{
+		RuleID:    f.RuleID,
+		RuleIndex: index[f.RuleID],
+		Level:     sarifLevel(f.Severity),
+		Message:   sarifText{Text: msg},
+		Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
+			ArtifactLocation: sarifArtLoc{URI: sarifURI(f.File), URIBaseID: "%SRCROOT%"},
+			Region:           region,
+		}}},
+		PartialFingerprints: map[string]string{"opsloopFingerprint/v1": f.Fingerprint},
+		Properties:          map[string]any{"severity": f.Severity.String()},
+	}
+	if f.Source != "" {
+		r.Properties["source"] = f.Source
+	}
+	return r
 }
 
 // toPascal turns "privileged-container" into "PrivilegedContainer", the
