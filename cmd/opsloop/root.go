@@ -77,7 +77,7 @@ experiments — one binary, sensible defaults.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	pf.StringVar(&g.logFormat, "log-format", "json", "log format on stderr: json or text")
-	root.AddCommand(newVersionCmd(g), newCheckCmd(g), newRulesCmd(g))
+	root.AddCommand(newVersionCmd(g), newCheckCmd(g), newRulesCmd(g), newServeCmd(g), newConfigCmd(g), newTokenCmd(g))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	return root
 }

@@ -1,0 +1,155 @@
+// Package app wires `opsloop serve` together: configuration, the state
+// store, leader election, the HTTP API, and an orderly start and stop. It
+// is the one package that imports the others.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/opsloop/opsloop/internal/config"
+	"github.com/opsloop/opsloop/internal/leader"
+	"github.com/opsloop/opsloop/internal/store/stores"
+	"github.com/opsloop/opsloop/internal/web"
+)
+
+// Options configure Run.
+type Options struct {
+	Config  config.Config
+	Logger  *slog.Logger
+	Version string
+	// Getenv reads the environment (os.Getenv when nil).
+	Getenv func(string) string
+	// OnListening, when set, is called once every listener is up, with
+	// the addresses they are bound to (a ":0" port resolved).
+	OnListening func(Addrs)
+}
+
+// Addrs are the bound listen addresses.
+type Addrs struct {
+	HTTP string
+}
+
+// ErrConfig marks a configuration that cannot run.
+var ErrConfig = errors.New("configuration")
+
+// Run serves until ctx is done, then shuts down within the configured
+// timeout: the readiness probe fails first, the listeners stop accepting,
+// requests in flight finish, the leader lease is released and the store
+// is closed.
+func Run(ctx context.Context, opts Options) error {
+	cfg := opts.Config
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	auth, err := web.NewAuthenticator(cfg.Auth.Tokens, getenv)
+	if err != nil {
+		return fmt.Errorf("%w: auth: %w", ErrConfig, err)
+	}
+	if auth.Open() && !config.Loopback(cfg.HTTP.Addr) {
+		return fmt.Errorf("%w: refusing to listen on %s without any API token: anyone who can reach it could act as admin. "+
+			"Add auth.tokens to opsloop.yaml (opsloop token new prints one) or set %s, or listen on 127.0.0.1", ErrConfig, cfg.HTTP.Addr, web.EnvTokens)
+	}
+
+	st, err := stores.Open(ctx, cfg.Store.URL, cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("state store: %w", err)
+	}
+	defer st.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "opsloop_build_info", Help: "Always 1; the labels say which build is running.",
+	}, []string{"version", "goversion"})
+	buildInfo.WithLabelValues(opts.Version, runtime.Version()).Set(1)
+	isLeader := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "opsloop_leader", Help: "1 while this replica holds the leader lease.",
+	})
+	reg.MustRegister(buildInfo, isLeader)
+
+	host, _ := os.Hostname()
+	el := leader.New(st, "opsloop-leader", fmt.Sprintf("%s/%d/%s", host, os.Getpid(), randomSuffix()), cfg.Store.LeaseTTL, log)
+	el.OnChange = func(held bool) {
+		if held {
+			isLeader.Set(1)
+		} else {
+			isLeader.Set(0)
+		}
+	}
+
+	srv := web.New(web.Options{
+		Logger: log, Auth: auth, Store: st, Registry: reg, Version: opts.Version,
+		MaxRequestBytes: cfg.HTTP.MaxRequestBytes, Leader: el.IsLeader,
+	})
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+
+	elCtx, stopElector := context.WithCancel(context.WithoutCancel(ctx))
+	elDone := make(chan struct{})
+	go func() { defer close(elDone); el.Run(elCtx) }()
+
+	addrs := Addrs{HTTP: ln.Addr().String()}
+	log.Info("opsloop serving", "http", addrs.HTTP, "store", st.Kind(), "data_dir", cfg.DataDir,
+		"auth", map[bool]string{true: "open (loopback only)", false: "bearer tokens"}[auth.Open()], "version", opts.Version)
+	if opts.OnListening != nil {
+		opts.OnListening(addrs)
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		runErr = fmt.Errorf("http: %w", err)
+	}
+
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	start := time.Now()
+	srv.Drain()
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("requests still running at the shutdown deadline were cut off", "err", err)
+		_ = hs.Close()
+	}
+	stopElector()
+	select {
+	case <-elDone:
+	case <-sctx.Done():
+	}
+	log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
+	return runErr
+}
+
+func randomSuffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
