@@ -206,6 +206,10 @@ func TestErrorsAndObservability(t *testing.T) {
 	if e := decode[APIError](t, r); r.status != 404 || e.Code != "not_found" || e.RequestID == "" || e.RequestID != r.header.Get("X-Request-ID") {
 		t.Fatalf("404: %d %+v", r.status, e)
 	}
+	r = do(t, "POST", hs.URL+"/api/v1/status", "", "")
+	if e := decode[APIError](t, r); r.status != 405 || e.Code != "method_not_allowed" || r.header.Get("Allow") != "GET" {
+		t.Fatalf("405: %d %+v allow %q", r.status, e, r.header.Get("Allow"))
+	}
 	r = do(t, "GET", hs.URL+"/api/v1/boom", "", "")
 	if e := decode[APIError](t, r); r.status != 500 || e.Code != "internal" {
 		t.Fatalf("panic: %d %s", r.status, r.body)
