@@ -130,7 +130,7 @@ func Run(ctx context.Context, opts Options) error {
 		runErr = fmt.Errorf("http: %w", err)
 	}
 
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	start := time.Now()
 	srv.Drain()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
@@ -144,7 +144,7 @@ func Run(ctx context.Context, opts Options) error {
 	case <-elDone:
 	case <-sctx.Done():
 	}
-	log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
+	log.Info("stopped", "took", time.Since(start).Round(time.Millisecond).String())
 	return runErr
 }
 
