@@ -19,7 +19,7 @@ func TestServe_SignalStopsCleanly(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
-			cmd := exec.Command(os.Args[0], "serve", "--http-addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"), "--log-level", "info")
+			cmd := exec.Command(os.Args[0], "serve", "--http-addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"), "--log-level", "info")
 			cmd.Env = append(os.Environ(), "OPSLOOP_TEST_MAIN=1")
 			stderr, err := cmd.StderrPipe()
 			if err != nil {

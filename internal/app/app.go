@@ -18,9 +18,15 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"google.golang.org/grpc"
 
 	"github.com/opsloop/opsloop/internal/config"
+	"github.com/opsloop/opsloop/internal/intake"
 	"github.com/opsloop/opsloop/internal/leader"
+	"github.com/opsloop/opsloop/internal/signals/spans"
 	"github.com/opsloop/opsloop/internal/store/stores"
 	"github.com/opsloop/opsloop/internal/web"
 )
@@ -39,7 +45,9 @@ type Options struct {
 
 // Addrs are the bound listen addresses.
 type Addrs struct {
-	HTTP string
+	HTTP     string
+	OTLPGRPC string
+	OTLPHTTP string
 }
 
 // ErrConfig marks a configuration that cannot run.
@@ -63,9 +71,13 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("%w: auth: %w", ErrConfig, err)
 	}
-	if auth.Open() && !config.Loopback(cfg.HTTP.Addr) {
-		return fmt.Errorf("%w: refusing to listen on %s without any API token: anyone who can reach it could act as admin. "+
-			"Add auth.tokens to opsloop.yaml (opsloop token new prints one) or set %s, or listen on 127.0.0.1", ErrConfig, cfg.HTTP.Addr, web.EnvTokens)
+	if auth.Open() {
+		for _, addr := range []string{cfg.HTTP.Addr, cfg.OTLP.GRPCAddr, cfg.OTLP.HTTPAddr} {
+			if !config.Loopback(addr) {
+				return fmt.Errorf("%w: refusing to listen on %s without any API token: anyone who can reach it could act as admin or write telemetry. "+
+					"Add auth.tokens to opsloop.yaml (opsloop token new prints one) or set %s, or listen on 127.0.0.1", ErrConfig, addr, web.EnvTokens)
+			}
+		}
 	}
 
 	st, err := stores.Open(ctx, cfg.Store.URL, cfg.DataDir)
@@ -99,9 +111,41 @@ func Run(ctx context.Context, opts Options) error {
 		Logger: log, Auth: auth, Store: st, Registry: reg, Version: opts.Version,
 		MaxRequestBytes: cfg.HTTP.MaxRequestBytes, Leader: el.IsLeader,
 	})
+	spanStore := spans.New(spans.Options{MaxBytes: cfg.Spans.MaxBytes, MaxAge: cfg.Spans.MaxAge})
+	srv.RegisterSpans(spanStore)
+	recv := intake.New(intake.Options{
+		Sink: &sink{spans: spanStore}, Logger: log, Registry: reg, MaxRequestBytes: cfg.OTLP.MaxRequestBytes,
+		Authenticate: func(h string) error {
+			p, err := auth.AuthenticateHeader(h)
+			if err == nil && !p.Allows("operator") {
+				err = fmt.Errorf("writing telemetry needs the operator role; %q has %s", p.Name, p.Role)
+			}
+			return err
+		},
+	})
+
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
+	}
+	grpcLn, err := net.Listen("tcp", cfg.OTLP.GRPCAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("otlp grpc: %w", err)
+	}
+	otlpLn, err := net.Listen("tcp", cfg.OTLP.HTTPAddr)
+	if err != nil {
+		ln.Close()
+		grpcLn.Close()
+		return fmt.Errorf("otlp http: %w", err)
+	}
+	gs := grpc.NewServer(recv.ServerOptions()...)
+	recv.RegisterGRPC(gs)
+	otlpHTTP := &http.Server{
+		Handler:           recv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -109,15 +153,20 @@ func Run(ctx context.Context, opts Options) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 3)
 	go func() { serveErr <- hs.Serve(ln) }()
+	go func() { serveErr <- gs.Serve(grpcLn) }()
+	go func() { serveErr <- otlpHTTP.Serve(otlpLn) }()
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSweep()
+	go sweep(sweepCtx, spanStore)
 
 	elCtx, stopElector := context.WithCancel(context.WithoutCancel(ctx))
 	elDone := make(chan struct{})
 	go func() { defer close(elDone); el.Run(elCtx) }()
 
-	addrs := Addrs{HTTP: ln.Addr().String()}
-	log.Info("opsloop serving", "http", addrs.HTTP, "store", st.Kind(), "data_dir", cfg.DataDir,
+	addrs := Addrs{HTTP: ln.Addr().String(), OTLPGRPC: grpcLn.Addr().String(), OTLPHTTP: otlpLn.Addr().String()}
+	log.Info("opsloop serving", "http", addrs.HTTP, "otlp_grpc", addrs.OTLPGRPC, "otlp_http", addrs.OTLPHTTP, "store", st.Kind(), "data_dir", cfg.DataDir,
 		"auth", map[bool]string{true: "open (loopback only)", false: "bearer tokens"}[auth.Open()], "version", opts.Version)
 	if opts.OnListening != nil {
 		opts.OnListening(addrs)
@@ -135,6 +184,20 @@ func Run(ctx context.Context, opts Options) error {
 	srv.Drain()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	// Intake first: requests in flight finish and are stored (they are
+	// acknowledged only then); new ones are refused.
+	stopped := make(chan struct{})
+	go func() { gs.GracefulStop(); close(stopped) }()
+	if err := otlpHTTP.Shutdown(sctx); err != nil {
+		log.Warn("OTLP/HTTP requests still running at the shutdown deadline were cut off", "err", err)
+		_ = otlpHTTP.Close()
+	}
+	select {
+	case <-stopped:
+	case <-sctx.Done():
+		log.Warn("OTLP/gRPC calls still running at the shutdown deadline were cut off")
+		gs.Stop()
+	}
 	if err := hs.Shutdown(sctx); err != nil {
 		log.Warn("requests still running at the shutdown deadline were cut off", "err", err)
 		_ = hs.Close()
@@ -146,6 +209,40 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	log.Info("stopped", "took", time.Since(start).Round(time.Millisecond).String())
 	return runErr
+}
+
+// sink stores what intake receives. Spans go to the span store; metrics
+// and logs are refused as unsupported (501 / UNIMPLEMENTED, never
+// acknowledged and dropped) until their stores are wired.
+type sink struct {
+	spans *spans.Store
+}
+
+func (s *sink) Traces(_ context.Context, td ptrace.Traces) (intake.Result, error) {
+	rejected, msg := s.spans.Add(td)
+	return intake.Result{Rejected: rejected, Message: msg}, nil
+}
+
+func (s *sink) Metrics(context.Context, pmetric.Metrics) (intake.Result, error) {
+	return intake.Result{}, fmt.Errorf("%w: metrics arrive with the embedded TSDB", intake.ErrUnsupported)
+}
+
+func (s *sink) Logs(context.Context, plog.Logs) (intake.Result, error) {
+	return intake.Result{}, fmt.Errorf("%w: logs arrive with the log store", intake.ErrUnsupported)
+}
+
+// sweep evicts aged-out telemetry every 30 seconds until ctx is done.
+func sweep(ctx context.Context, st *spans.Store) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			st.Sweep()
+		}
+	}
 }
 
 func randomSuffix() string {

@@ -16,6 +16,12 @@ import (
 // start runs Run in the background and returns its address and a stop
 // function that cancels it and returns Run's result.
 func start(t *testing.T, cfg config.Config, env map[string]string) (string, func() error) {
+	a, stop := startAll(t, cfg, env)
+	return a.HTTP, stop
+}
+
+// startAll is start returning every bound address.
+func startAll(t *testing.T, cfg config.Config, env map[string]string) (Addrs, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan Addrs, 1)
@@ -26,7 +32,7 @@ func start(t *testing.T, cfg config.Config, env map[string]string) (string, func
 	}()
 	select {
 	case a := <-addrs:
-		return a.HTTP, func() error {
+		return a, func() error {
 			cancel()
 			select {
 			case err := <-done:
@@ -43,13 +49,15 @@ func start(t *testing.T, cfg config.Config, env map[string]string) (string, func
 		cancel()
 		t.Fatal("Run did not start listening")
 	}
-	return "", nil
+	return Addrs{}, nil
 }
 
 func testConfig(t *testing.T) config.Config {
 	cfg := config.Default()
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.OTLP.GRPCAddr = "127.0.0.1:0"
+	cfg.OTLP.HTTPAddr = "127.0.0.1:0"
 	cfg.ShutdownTimeout = 5 * time.Second
 	cfg.Store.LeaseTTL = time.Second
 	return cfg

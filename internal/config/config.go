@@ -48,6 +48,9 @@ type Config struct {
 	// Prometheus, when its URL is set, replaces the embedded TSDB.
 	Prometheus Prometheus `yaml:"prometheus"`
 	Auth       Auth       `yaml:"auth"`
+	// Spans and Logs bound the in-memory span and log stores.
+	Spans SignalStore `yaml:"spans"`
+	Logs  SignalStore `yaml:"logs"`
 	// ShutdownTimeout bounds a graceful stop: draining requests, flushing
 	// queues and closing stores.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
@@ -75,6 +78,13 @@ type Store struct {
 	// LeaseTTL is how long a replica's leadership lasts without renewal:
 	// the longest a failover takes.
 	LeaseTTL time.Duration `yaml:"lease_ttl"`
+}
+
+// SignalStore bounds a store of recent telemetry: the oldest data goes
+// first when either bound is reached.
+type SignalStore struct {
+	MaxBytes int64         `yaml:"max_bytes"`
+	MaxAge   time.Duration `yaml:"max_age"`
 }
 
 // Prometheus points at an external Prometheus-compatible server.
@@ -139,6 +149,17 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.Store.LeaseTTL == 0 {
 		c.Store.LeaseTTL = DefaultLeaseTTL
+	}
+	for _, st := range []struct {
+		s     *SignalStore
+		bytes int64
+	}{{&c.Spans, 256 << 20}, {&c.Logs, 128 << 20}} {
+		if st.s.MaxBytes == 0 {
+			st.s.MaxBytes = st.bytes
+		}
+		if st.s.MaxAge == 0 {
+			st.s.MaxAge = 24 * time.Hour
+		}
 	}
 }
 
@@ -218,6 +239,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Store.LeaseTTL < time.Second {
 		bad("store.lease_ttl", "%v is below the minimum of 1s", c.Store.LeaseTTL)
+	}
+	for key, st := range map[string]SignalStore{"spans": c.Spans, "logs": c.Logs} {
+		if st.MaxBytes < 1<<20 {
+			bad(key+".max_bytes", "%d is below the minimum of 1048576 (1 MiB)", st.MaxBytes)
+		}
+		if st.MaxAge < time.Minute {
+			bad(key+".max_age", "%v is below the minimum of 1m", st.MaxAge)
+		}
 	}
 	if _, _, err := ParseStoreURL(c.Store.URL); err != nil {
 		bad("store.url", "%v", err)

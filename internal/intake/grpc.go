@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	_ "google.golang.org/grpc/encoding/gzip" // accept gzip-compressed requests
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
@@ -19,7 +21,26 @@ import (
 // ServerOptions are the gRPC server options the receiver needs: the
 // request size limit.
 func (r *Receiver) ServerOptions() []grpc.ServerOption {
-	return []grpc.ServerOption{grpc.MaxRecvMsgSize(int(r.opts.MaxRequestBytes))}
+	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(int(r.opts.MaxRequestBytes))}
+	if r.opts.Authenticate != nil {
+		opts = append(opts, grpc.UnaryInterceptor(r.authenticate))
+	}
+	return opts
+}
+
+// authenticate checks the authorization metadata of a gRPC call.
+func (r *Receiver) authenticate(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+	var auth string
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get("authorization"); len(v) > 0 {
+			auth = v[0]
+		}
+	}
+	if err := r.opts.Authenticate(auth); err != nil {
+		r.refuse(signalOf(info.FullMethod), "grpc", "unauthenticated", 0)
+		return nil, status.Error(codes.Unauthenticated, err.Error())
+	}
+	return next(ctx, req)
 }
 
 // RegisterGRPC registers the OTLP trace, metrics and logs services on s.
@@ -59,6 +80,18 @@ func (s *logsServer) Export(ctx context.Context, req plogotlp.ExportRequest) (pl
 	return resp, s.r.grpcExport(ctx, sigLogs, ex)
 }
 
+// signalOf names the signal of a gRPC method such as
+// /opentelemetry.proto.collector.trace.v1.TraceService/Export.
+func signalOf(method string) signal {
+	switch {
+	case strings.Contains(method, ".metrics."):
+		return sigMetrics
+	case strings.Contains(method, ".logs."):
+		return sigLogs
+	}
+	return sigTraces
+}
+
 // grpcExport admits, consumes and counts one request.
 func (r *Receiver) grpcExport(ctx context.Context, sig signal, ex *exchange) error {
 	start := time.Now()
@@ -71,6 +104,9 @@ func (r *Receiver) grpcExport(ctx context.Context, sig signal, ex *exchange) err
 	defer release()
 	res, err := ex.consume(ctx)
 	switch {
+	case errors.Is(err, ErrUnsupported):
+		r.refuse(sig, "grpc", "unsupported", ex.items)
+		return status.Errorf(codes.Unimplemented, "opsloop does not take OTLP %s yet: %v", sig.name, err)
 	case errors.Is(err, ErrOverloaded):
 		r.refuse(sig, "grpc", "overloaded", ex.items)
 		return r.retryStatus(codes.ResourceExhausted, "the store is overloaded; retry later")

@@ -32,7 +32,16 @@ func (r *Receiver) httpHandler(sig signal) http.HandlerFunc {
 		start := time.Now()
 		defer func() { r.latency.WithLabelValues(sig.name, "http").Observe(time.Since(start).Seconds()) }()
 		json := false
-		switch mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); {
+		mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+		if r.opts.Authenticate != nil {
+			if err := r.opts.Authenticate(req.Header.Get("Authorization")); err != nil {
+				r.refuse(sig, "http", "unauthenticated", 0)
+				w.Header().Set("WWW-Authenticate", `Bearer realm="opsloop"`)
+				httpError(w, mt == "application/json", http.StatusUnauthorized, codes.Unauthenticated, err.Error())
+				return
+			}
+		}
+		switch {
 		case req.Method != http.MethodPost:
 			w.Header().Set("Allow", http.MethodPost)
 			r.refuse(sig, "http", "bad_request", 0)
@@ -106,6 +115,10 @@ func (r *Receiver) httpHandler(sig signal) http.HandlerFunc {
 		}
 		res, err := ex.consume(req.Context())
 		switch {
+		case errors.Is(err, ErrUnsupported):
+			r.refuse(sig, "http", "unsupported", ex.items)
+			httpError(w, json, http.StatusNotImplemented, codes.Unimplemented, fmt.Sprintf("opsloop does not take OTLP %s yet: %v", sig.name, err))
+			return
 		case errors.Is(err, ErrOverloaded):
 			r.refuse(sig, "http", "overloaded", ex.items)
 			r.retryLater(w, json, http.StatusTooManyRequests, codes.ResourceExhausted, "the store is overloaded; retry later")

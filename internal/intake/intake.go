@@ -49,6 +49,10 @@ type Result struct {
 	Message  string
 }
 
+// ErrUnsupported is returned by a sink that does not take a signal at
+// all; the client is told so (501 / UNIMPLEMENTED), not to retry.
+var ErrUnsupported = errors.New("this signal is not supported")
+
 // ErrOverloaded is returned by a sink that cannot take data right now;
 // the client is told to retry later (429 / RESOURCE_EXHAUSTED). Any other
 // sink error is answered with 503 / UNAVAILABLE, also retryable.
@@ -76,6 +80,10 @@ type Options struct {
 	AdmitWait time.Duration
 	// RetryAfter is the delay suggested to refused clients.
 	RetryAfter time.Duration
+	// Authenticate, when set, checks the Authorization header (HTTP) or
+	// metadata (gRPC) of every request; an error refuses it (401 /
+	// UNAUTHENTICATED).
+	Authenticate func(authorization string) error
 }
 
 // Receiver serves OTLP over HTTP ([Receiver.Handler]) and gRPC

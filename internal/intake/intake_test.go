@@ -394,3 +394,45 @@ func TestSinkFailure(t *testing.T) {
 		}
 	}
 }
+
+func TestAuthenticateAndUnsupported(t *testing.T) {
+	sink := &memSink{}
+	s := startServers(t, sink, Options{Authenticate: func(h string) error {
+		if h != "Bearer good" {
+			return errors.New("bad token")
+		}
+		return nil
+	}})
+	resp, _ := post(t, s.http+"/v1/traces", "application/json", "", []byte(tracesJSON))
+	if resp.StatusCode != 401 {
+		t.Fatalf("no token: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("POST", s.http+"/v1/traces", strings.NewReader(tracesJSON))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer good")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("good token: %v %v", resp, err)
+	}
+	conn, _ := grpc.NewClient(s.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	defer conn.Close()
+	er := ptraceotlp.NewExportRequest()
+	_ = er.UnmarshalJSON([]byte(tracesJSON))
+	if _, err := ptraceotlp.NewGRPCClient(conn).Export(context.Background(), er); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("gRPC without token: %v", err)
+	}
+	if v := testutil.ToFloat64(s.recv.refused.WithLabelValues("traces", "grpc", "unauthenticated")); v != 1 {
+		t.Errorf("grpc unauthenticated = %v", v)
+	}
+
+	u := startServers(t, &unsupportedSink{}, Options{})
+	resp, _ = post(t, u.http+"/v1/metrics", "application/json", "", []byte(`{"resourceMetrics":[]}`))
+	if resp.StatusCode != http.StatusNotImplemented || resp.Header.Get("Retry-After") != "" {
+		t.Fatalf("unsupported over HTTP: %d", resp.StatusCode)
+	}
+}
+
+type unsupportedSink struct{ memSink }
+
+func (*unsupportedSink) Metrics(context.Context, pmetric.Metrics) (Result, error) {
+	return Result{}, ErrUnsupported
+}

@@ -104,10 +104,15 @@ var (
 
 // Authenticate returns the principal of r.
 func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
+	return a.AuthenticateHeader(r.Header.Get("Authorization"))
+}
+
+// AuthenticateHeader returns the principal of an Authorization header
+// value (HTTP header or gRPC metadata).
+func (a *Authenticator) AuthenticateHeader(h string) (Principal, error) {
 	if a.Open() {
 		return Anonymous, nil
 	}
-	h := r.Header.Get("Authorization")
 	scheme, secret, ok := strings.Cut(h, " ")
 	if h == "" {
 		return Principal{}, errNoToken

@@ -21,9 +21,9 @@ type Graph struct {
 // and root spans that started in the window, Errors those of them with
 // status error.
 type Node struct {
-	Service  string
-	Requests int64
-	Errors   int64
+	Service  string `json:"service"`
+	Requests int64  `json:"requests"`
+	Errors   int64  `json:"errors"`
 }
 
 // Edge is calls from the Client service to the Server service in a
@@ -32,17 +32,20 @@ type Node struct {
 // child but with a peer.service (or else server.address) attribute is a
 // call to that name, a dependency that sends no spans of its own.
 type Edge struct {
-	Client, Server string
+	Client string `json:"client"`
+	Server string `json:"server"`
 	// Requests counts the calls whose client span started in the window;
 	// Errors those where either side has status error.
-	Requests int64
-	Errors   int64
+	Requests int64 `json:"requests"`
+	Errors   int64 `json:"errors"`
 	// RatePerSecond is Requests over the window's length in seconds; it is
 	// zero when the window is open at either end.
-	RatePerSecond float64
+	RatePerSecond float64 `json:"rate_per_second"`
 	// LatencyP50, LatencyP90 and LatencyP99 are nearest-rank percentiles
 	// of the client spans' durations.
-	LatencyP50, LatencyP90, LatencyP99 time.Duration
+	LatencyP50 time.Duration `json:"latency_p50_ns"`
+	LatencyP90 time.Duration `json:"latency_p90_ns"`
+	LatencyP99 time.Duration `json:"latency_p99_ns"`
 }
 
 // Attributes that name the callee of an uninstrumented call.

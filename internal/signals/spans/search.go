@@ -44,21 +44,22 @@ type Query struct {
 // TraceSummary describes one trace found by [Store.Search].
 type TraceSummary struct {
 	// TraceID is the lowercase hex trace ID.
-	TraceID string
+	TraceID string `json:"trace_id"`
 	// RootService and RootName are the service and name of the root span:
 	// the earliest span without a parent, or, when the root has not
 	// arrived or was evicted, the earliest span whose parent is not stored.
-	RootService, RootName string
+	RootService string `json:"root_service"`
+	RootName    string `json:"root_name"`
 	// Start is the earliest span start; Duration runs from it to the
 	// latest span end.
-	Start    time.Time
-	Duration time.Duration
+	Start    time.Time     `json:"start"`
+	Duration time.Duration `json:"duration_ns"`
 	// Spans is the number of stored spans, Errors how many of them have
 	// status error.
-	Spans  int
-	Errors int
+	Spans  int `json:"spans"`
+	Errors int `json:"errors"`
 	// Services are the services of the stored spans, sorted.
-	Services []string
+	Services []string `json:"services"`
 }
 
 // validate checks q and returns its effective limit.

@@ -36,25 +36,28 @@ const attrOverhead = 48
 type Span struct {
 	// TraceID, SpanID and ParentSpanID are lowercase hex; ParentSpanID is
 	// empty for a root span.
-	TraceID, SpanID, ParentSpanID string
+	TraceID      string `json:"trace_id"`
+	SpanID       string `json:"span_id"`
+	ParentSpanID string `json:"parent_span_id"`
 	// Service is the resource's service.name, or UnknownService.
-	Service string
+	Service string `json:"service"`
 	// Name is the span's operation name.
-	Name string
+	Name string `json:"name"`
 	// Kind is "server", "client", "internal", "producer", "consumer" or
 	// "unspecified".
-	Kind string
+	Kind string `json:"kind"`
 	// Start and End are the span's start and end times.
-	Start, End time.Time
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 	// Status is "unset", "ok" or "error".
-	Status string
+	Status string `json:"status"`
 	// StatusMessage is the status description, if any.
-	StatusMessage string
+	StatusMessage string `json:"status_message"`
 	// Attributes are the span's and its resource's attributes as strings,
 	// at most MaxAttributes entries with values cut at MaxAttributeValue
 	// bytes; a span attribute wins over a resource attribute of the same
 	// key.
-	Attributes map[string]string
+	Attributes map[string]string `json:"attributes"`
 }
 
 // Duration is End minus Start.
