@@ -26,6 +26,7 @@ import (
 	"github.com/opsloop/opsloop/internal/config"
 	"github.com/opsloop/opsloop/internal/intake"
 	"github.com/opsloop/opsloop/internal/leader"
+	"github.com/opsloop/opsloop/internal/signals/logs"
 	"github.com/opsloop/opsloop/internal/signals/spans"
 	"github.com/opsloop/opsloop/internal/store/stores"
 	"github.com/opsloop/opsloop/internal/web"
@@ -112,9 +113,11 @@ func Run(ctx context.Context, opts Options) error {
 		MaxRequestBytes: cfg.HTTP.MaxRequestBytes, Leader: el.IsLeader,
 	})
 	spanStore := spans.New(spans.Options{MaxBytes: cfg.Spans.MaxBytes, MaxAge: cfg.Spans.MaxAge})
+	logStore := logs.New(logs.Options{MaxBytes: cfg.Logs.MaxBytes, MaxAge: cfg.Logs.MaxAge})
 	srv.RegisterSpans(spanStore)
+	srv.RegisterLogs(logStore)
 	recv := intake.New(intake.Options{
-		Sink: &sink{spans: spanStore}, Logger: log, Registry: reg, MaxRequestBytes: cfg.OTLP.MaxRequestBytes,
+		Sink: &sink{spans: spanStore, logs: logStore}, Logger: log, Registry: reg, MaxRequestBytes: cfg.OTLP.MaxRequestBytes,
 		Authenticate: func(h string) error {
 			p, err := auth.AuthenticateHeader(h)
 			if err == nil && !p.Allows("operator") {
@@ -159,7 +162,7 @@ func Run(ctx context.Context, opts Options) error {
 	go func() { serveErr <- otlpHTTP.Serve(otlpLn) }()
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSweep()
-	go sweep(sweepCtx, spanStore)
+	go sweep(sweepCtx, spanStore, logStore)
 
 	elCtx, stopElector := context.WithCancel(context.WithoutCancel(ctx))
 	elDone := make(chan struct{})
@@ -211,11 +214,12 @@ func Run(ctx context.Context, opts Options) error {
 	return runErr
 }
 
-// sink stores what intake receives. Spans go to the span store; metrics
-// and logs are refused as unsupported (501 / UNIMPLEMENTED, never
-// acknowledged and dropped) until their stores are wired.
+// sink stores what intake receives: spans and logs in their stores;
+// metrics are refused as unsupported (501 / UNIMPLEMENTED, never
+// acknowledged and dropped) until the TSDB is wired.
 type sink struct {
 	spans *spans.Store
+	logs  *logs.Store
 }
 
 func (s *sink) Traces(_ context.Context, td ptrace.Traces) (intake.Result, error) {
@@ -227,12 +231,13 @@ func (s *sink) Metrics(context.Context, pmetric.Metrics) (intake.Result, error) 
 	return intake.Result{}, fmt.Errorf("%w: metrics arrive with the embedded TSDB", intake.ErrUnsupported)
 }
 
-func (s *sink) Logs(context.Context, plog.Logs) (intake.Result, error) {
-	return intake.Result{}, fmt.Errorf("%w: logs arrive with the log store", intake.ErrUnsupported)
+func (s *sink) Logs(_ context.Context, ld plog.Logs) (intake.Result, error) {
+	rejected, msg := s.logs.Add(ld)
+	return intake.Result{Rejected: rejected, Message: msg}, nil
 }
 
 // sweep evicts aged-out telemetry every 30 seconds until ctx is done.
-func sweep(ctx context.Context, st *spans.Store) {
+func sweep(ctx context.Context, st *spans.Store, ls *logs.Store) {
 	t := time.NewTicker(30 * time.Second)
 	defer t.Stop()
 	for {
@@ -241,6 +246,7 @@ func sweep(ctx context.Context, st *spans.Store) {
 			return
 		case <-t.C:
 			st.Sweep()
+			ls.Sweep()
 		}
 	}
 }

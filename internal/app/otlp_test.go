@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -88,6 +90,32 @@ func TestOTLPToAPI(t *testing.T) {
 	if resp.StatusCode != http.StatusNotImplemented {
 		t.Fatalf("metrics: %d", resp.StatusCode)
 	}
+	// Logs are stored and searchable, by text and by trace.
+	logBody := `{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"payments"}}]},"scopeLogs":[{"logRecords":[` +
+		`{"timeUnixNano":"` + strconv.FormatInt(time.Now().UnixNano(), 10) + `","severityNumber":17,"severityText":"ERROR","body":{"stringValue":"card declined"},"traceId":"` + id + `"}]}]}]}`
+	resp, err = http.Post("http://"+a.OTLPHTTP+"/v1/logs", "application/json", strings.NewReader(logBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("logs: %d", resp.StatusCode)
+	}
+	var found struct {
+		Records []struct {
+			Service  string `json:"service"`
+			Body     string `json:"body"`
+			Severity int    `json:"severity"`
+		} `json:"records"`
+	}
+	getJSON(t, "http://"+a.HTTP+"/api/v1/logs?q=DECLINED&min_severity=17&trace_id="+id, &found)
+	if len(found.Records) != 1 || found.Records[0].Service != "payments" || found.Records[0].Body != "card declined" {
+		t.Fatalf("log search: %+v", found)
+	}
+	if r, _ := get(t, "http://"+a.HTTP+"/api/v1/logs?min_severity=x", ""); r != 400 {
+		t.Fatalf("bad min_severity: %d", r)
+	}
+
 	_, body := get(t, "http://"+a.HTTP+"/metrics", "")
 	for _, want := range []string{
 		`opsloop_intake_items_total{outcome="accepted",signal="traces",transport="grpc"} 1`,

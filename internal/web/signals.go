@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opsloop/opsloop/internal/signals/logs"
 	"github.com/opsloop/opsloop/internal/signals/spans"
 )
 
@@ -111,4 +112,37 @@ func timeRange(startS, endS string, lookback time.Duration) (start, end time.Tim
 		err = fmt.Errorf("end %s is before start %s", end.Format(time.RFC3339), start.Format(time.RFC3339))
 	}
 	return
+}
+
+// RegisterLogs serves log search for viewers.
+func (s *Server) RegisterLogs(st *logs.Store) {
+	s.Handle("GET /api/v1/logs", "viewer", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		query := logs.Query{Service: q.Get("service"), TraceID: q.Get("trace_id"), Text: q.Get("q")}
+		var err error
+		if query.Start, query.End, err = timeRange(q.Get("start"), q.Get("end"), 0); err != nil {
+			writeError(w, r, http.StatusBadRequest, "bad_parameter", err.Error())
+			return
+		}
+		for name, dst := range map[string]*int{"min_severity": &query.MinSeverity, "limit": &query.Limit} {
+			if v := q.Get(name); v != "" {
+				if *dst, err = strconv.Atoi(v); err != nil {
+					writeError(w, r, http.StatusBadRequest, "bad_parameter", fmt.Sprintf("%s=%q: want an integer", name, v))
+					return
+				}
+			}
+		}
+		recs, err := st.Search(query)
+		if errors.Is(err, logs.ErrInvalidQuery) {
+			writeError(w, r, http.StatusBadRequest, "bad_parameter", err.Error())
+			return
+		} else if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		if recs == nil {
+			recs = []logs.Record{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"records": recs})
+	}))
 }

@@ -45,26 +45,27 @@ const attrOverhead = 48
 type Record struct {
 	// Time is the record's Timestamp, or its ObservedTimestamp when
 	// Timestamp is zero, or the time Add received it when both are zero.
-	Time time.Time
+	Time time.Time `json:"time"`
 	// Service is the resource's service.name, or UnknownService.
-	Service string
+	Service string `json:"service"`
 	// Severity is the OTLP severity number as sent: 1 (TRACE) to 24
 	// (FATAL4), 0 when unspecified.
-	Severity int
+	Severity int `json:"severity"`
 	// SeverityText is the severity as the source named it, if it did.
-	SeverityText string
+	SeverityText string `json:"severity_text"`
 	// Body is the body as a string: a string body as is, any other
 	// value as pdata's Value.AsString renders it (JSON for maps and
 	// slices); at most MaxBody bytes.
-	Body string
+	Body string `json:"body"`
 	// TraceID and SpanID are lowercase hex, empty when the record is not
 	// tied to a trace or span.
-	TraceID, SpanID string
+	TraceID string `json:"trace_id"`
+	SpanID  string `json:"span_id"`
 	// Attributes are the record's and its resource's attributes as
 	// strings, at most MaxAttributes entries with values cut at
 	// MaxAttributeValue bytes; a record attribute wins over a resource
 	// attribute of the same key. Nil when there are none.
-	Attributes map[string]string
+	Attributes map[string]string `json:"attributes"`
 }
 
 // convert flattens the valid records of ld into entries and counts the
