@@ -179,7 +179,7 @@ func Run(ctx context.Context, opts Options) error {
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
-		runErr = fmt.Errorf("http: %w", err)
+		runErr = fmt.Errorf("a listener stopped: %w", err)
 	}
 
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
