@@ -223,9 +223,11 @@ func (c *Config) Validate() error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 	}
-	for key, addr := range map[string]string{"http.addr": c.HTTP.Addr, "otlp.grpc_addr": c.OTLP.GRPCAddr, "otlp.http_addr": c.OTLP.HTTPAddr} {
-		if err := checkAddr(addr); err != nil {
-			bad(key, "%v", err)
+	for _, a := range []struct{ key, addr string }{
+		{"http.addr", c.HTTP.Addr}, {"otlp.grpc_addr", c.OTLP.GRPCAddr}, {"otlp.http_addr", c.OTLP.HTTPAddr},
+	} {
+		if err := checkAddr(a.addr); err != nil {
+			bad(a.key, "%v", err)
 		}
 	}
 	if c.HTTP.MaxRequestBytes < 1024 {
@@ -240,12 +242,15 @@ func (c *Config) Validate() error {
 	if c.Store.LeaseTTL < time.Second {
 		bad("store.lease_ttl", "%v is below the minimum of 1s", c.Store.LeaseTTL)
 	}
-	for key, st := range map[string]SignalStore{"spans": c.Spans, "logs": c.Logs} {
-		if st.MaxBytes < 1<<20 {
-			bad(key+".max_bytes", "%d is below the minimum of 1048576 (1 MiB)", st.MaxBytes)
+	for _, st := range []struct {
+		key string
+		s   SignalStore
+	}{{"spans", c.Spans}, {"logs", c.Logs}} {
+		if st.s.MaxBytes < 1<<20 {
+			bad(st.key+".max_bytes", "%d is below the minimum of 1048576 (1 MiB)", st.s.MaxBytes)
 		}
-		if st.MaxAge < time.Minute {
-			bad(key+".max_age", "%v is below the minimum of 1m", st.MaxAge)
+		if st.s.MaxAge < time.Minute {
+			bad(st.key+".max_age", "%v is below the minimum of 1m", st.s.MaxAge)
 		}
 	}
 	if _, _, err := ParseStoreURL(c.Store.URL); err != nil {

@@ -69,6 +69,8 @@ func TestParse_Errors(t *testing.T) {
 		{"store: {url: 'mysql://x'}\n", "store.url"},
 		{"store: {url: 'sqlite:'}\n", "no file path"},
 		{"store: {lease_ttl: 10ms}\n", "store.lease_ttl"},
+		{"spans: {max_bytes: 10}\n", "spans.max_bytes: 10 is below"},
+		{"logs: {max_age: 1s}\n", "logs.max_age: 1s is below"},
 		{"prometheus: {url: 'ftp://x'}\n", "prometheus.url"},
 		{"auth: {tokens: [{name: a, role: root, env: X}]}\n", `"root" is not a role`},
 		{"auth: {tokens: [{name: a, role: admin}]}\n", "set exactly one of sha256"},
@@ -87,9 +89,15 @@ func TestParse_Errors(t *testing.T) {
 }
 
 func TestParse_AllErrorsAtOnce(t *testing.T) {
-	_, err := Parse([]byte("http: {addr: x}\nstore: {url: 'mysql://'}\n"))
-	if err == nil || !strings.Contains(err.Error(), "http.addr") || !strings.Contains(err.Error(), "store.url") {
-		t.Fatalf("want both problems reported, got %v", err)
+	_, err := Parse([]byte("http: {addr: x}\notlp: {grpc_addr: y}\nstore: {url: 'mysql://'}\n"))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	// Every problem, in a stable order (the order of the keys in the docs).
+	msg := err.Error()
+	h, g, s := strings.Index(msg, "http.addr"), strings.Index(msg, "otlp.grpc_addr"), strings.Index(msg, "store.url")
+	if h < 0 || g < 0 || s < 0 || !(h < g && g < s) {
+		t.Fatalf("want http.addr, otlp.grpc_addr and store.url in that order, got %v", err)
 	}
 }
 
