@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/opsloop/opsloop/internal/intake"
 	"github.com/opsloop/opsloop/internal/leader"
 	"github.com/opsloop/opsloop/internal/signals/logs"
+	"github.com/opsloop/opsloop/internal/signals/metrics"
 	"github.com/opsloop/opsloop/internal/signals/spans"
 	"github.com/opsloop/opsloop/internal/store/stores"
 	"github.com/opsloop/opsloop/internal/web"
@@ -112,12 +114,18 @@ func Run(ctx context.Context, opts Options) error {
 		Logger: log, Auth: auth, Store: st, Registry: reg, Version: opts.Version,
 		MaxRequestBytes: cfg.HTTP.MaxRequestBytes, Leader: el.IsLeader,
 	})
+	mdb, err := metrics.Open(ctx, metrics.Options{Dir: filepath.Join(cfg.DataDir, "tsdb"), Retention: cfg.Metrics.Retention, Logger: log, Registerer: reg})
+	if err != nil {
+		return fmt.Errorf("metrics store: %w", err)
+	}
+	defer mdb.Close()
+	srv.RegisterPrometheusAPI(mdb.RegisterAPI)
 	spanStore := spans.New(spans.Options{MaxBytes: cfg.Spans.MaxBytes, MaxAge: cfg.Spans.MaxAge})
 	logStore := logs.New(logs.Options{MaxBytes: cfg.Logs.MaxBytes, MaxAge: cfg.Logs.MaxAge})
 	srv.RegisterSpans(spanStore)
 	srv.RegisterLogs(logStore)
 	recv := intake.New(intake.Options{
-		Sink: &sink{spans: spanStore, logs: logStore}, Logger: log, Registry: reg, MaxRequestBytes: cfg.OTLP.MaxRequestBytes,
+		Sink: &sink{metrics: mdb, spans: spanStore, logs: logStore}, Logger: log, Registry: reg, MaxRequestBytes: cfg.OTLP.MaxRequestBytes,
 		Authenticate: func(h string) error {
 			p, err := auth.AuthenticateHeader(h)
 			if err == nil && !p.Allows("operator") {
@@ -214,12 +222,13 @@ func Run(ctx context.Context, opts Options) error {
 	return runErr
 }
 
-// sink stores what intake receives: spans and logs in their stores;
-// metrics are refused as unsupported (501 / UNIMPLEMENTED, never
-// acknowledged and dropped) until the TSDB is wired.
+// sink stores what intake receives: metrics in the TSDB (committed to its
+// WAL before the request is acknowledged), spans and logs in their
+// stores.
 type sink struct {
-	spans *spans.Store
-	logs  *logs.Store
+	metrics *metrics.DB
+	spans   *spans.Store
+	logs    *logs.Store
 }
 
 func (s *sink) Traces(_ context.Context, td ptrace.Traces) (intake.Result, error) {
@@ -227,8 +236,9 @@ func (s *sink) Traces(_ context.Context, td ptrace.Traces) (intake.Result, error
 	return intake.Result{Rejected: rejected, Message: msg}, nil
 }
 
-func (s *sink) Metrics(context.Context, pmetric.Metrics) (intake.Result, error) {
-	return intake.Result{}, fmt.Errorf("%w: metrics arrive with the embedded TSDB", intake.ErrUnsupported)
+func (s *sink) Metrics(ctx context.Context, md pmetric.Metrics) (intake.Result, error) {
+	rejected, msg, err := s.metrics.AddOTLP(ctx, md)
+	return intake.Result{Rejected: rejected, Message: msg}, err
 }
 
 func (s *sink) Logs(_ context.Context, ld plog.Logs) (intake.Result, error) {

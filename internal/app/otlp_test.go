@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -81,15 +80,45 @@ func TestOTLPToAPI(t *testing.T) {
 		t.Fatalf("service graph: %+v", graph)
 	}
 
-	// Metrics are refused as not supported yet, not acknowledged and lost.
-	resp, err := http.Post("http://"+a.OTLPHTTP+"/v1/metrics", "application/json", bytes.NewReader([]byte(`{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"x","gauge":{"dataPoints":[{"asDouble":1}]}}]}]}]}`)))
+	// Metrics go into the TSDB under Prometheus's names and answer PromQL.
+	now := strconv.FormatInt(time.Now().UnixNano(), 10)
+	metricBody := `{"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"payments"}}]},"scopeMetrics":[{"metrics":[` +
+		`{"name":"queue.depth","gauge":{"dataPoints":[{"timeUnixNano":"` + now + `","asDouble":42}]}}]}]}]}`
+	resp, err := http.Post("http://"+a.OTLPHTTP+"/v1/metrics", "application/json", strings.NewReader(metricBody))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotImplemented {
+	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("metrics: %d", resp.StatusCode)
 	}
+	var q struct {
+		Status string `json:"status"`
+		Data   struct {
+			Result []struct {
+				Metric map[string]string `json:"metric"`
+				Value  [2]any            `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	getJSON(t, "http://"+a.HTTP+"/api/v1/query?query=queue_depth", &q)
+	if q.Status != "success" || len(q.Data.Result) != 1 || q.Data.Result[0].Value[1] != "42" || q.Data.Result[0].Metric["job"] != "payments" {
+		t.Fatalf("PromQL: %+v", q)
+	}
+	// A POST query (as Grafana sends) is a read: answered, and not audited.
+	resp, err = http.PostForm("http://"+a.HTTP+"/api/v1/query", map[string][]string{"query": {"queue_depth"}})
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("POST query: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	var audit struct {
+		Records []any `json:"records"`
+	}
+	getJSON(t, "http://"+a.HTTP+"/api/v1/audit", &audit)
+	if len(audit.Records) != 0 {
+		t.Fatalf("a query was audited: %+v", audit.Records)
+	}
+
 	// Logs are stored and searchable, by text and by trace.
 	logBody := `{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"payments"}}]},"scopeLogs":[{"logRecords":[` +
 		`{"timeUnixNano":"` + strconv.FormatInt(time.Now().UnixNano(), 10) + `","severityNumber":17,"severityText":"ERROR","body":{"stringValue":"card declined"},"traceId":"` + id + `"}]}]}]}`
@@ -120,7 +149,7 @@ func TestOTLPToAPI(t *testing.T) {
 	for _, want := range []string{
 		`opsloop_intake_items_total{outcome="accepted",signal="traces",transport="grpc"} 1`,
 		`opsloop_intake_items_total{outcome="accepted",signal="traces",transport="http"} 1`,
-		`opsloop_intake_refused_requests_total{reason="unsupported",signal="metrics",transport="http"} 1`,
+		`opsloop_intake_items_total{outcome="accepted",signal="metrics",transport="http"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -48,6 +48,8 @@ type Config struct {
 	// Prometheus, when its URL is set, replaces the embedded TSDB.
 	Prometheus Prometheus `yaml:"prometheus"`
 	Auth       Auth       `yaml:"auth"`
+	// Metrics configures the embedded TSDB.
+	Metrics Metrics `yaml:"metrics"`
 	// Spans and Logs bound the in-memory span and log stores.
 	Spans SignalStore `yaml:"spans"`
 	Logs  SignalStore `yaml:"logs"`
@@ -78,6 +80,12 @@ type Store struct {
 	// LeaseTTL is how long a replica's leadership lasts without renewal:
 	// the longest a failover takes.
 	LeaseTTL time.Duration `yaml:"lease_ttl"`
+}
+
+// Metrics configures the embedded TSDB (in data_dir/tsdb).
+type Metrics struct {
+	// Retention is how long samples are kept.
+	Retention time.Duration `yaml:"retention"`
 }
 
 // SignalStore bounds a store of recent telemetry: the oldest data goes
@@ -149,6 +157,9 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.Store.LeaseTTL == 0 {
 		c.Store.LeaseTTL = DefaultLeaseTTL
+	}
+	if c.Metrics.Retention == 0 {
+		c.Metrics.Retention = 15 * 24 * time.Hour
 	}
 	for _, st := range []struct {
 		s     *SignalStore
@@ -241,6 +252,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Store.LeaseTTL < time.Second {
 		bad("store.lease_ttl", "%v is below the minimum of 1s", c.Store.LeaseTTL)
+	}
+	if c.Metrics.Retention < time.Hour {
+		bad("metrics.retention", "%v is below the minimum of 1h", c.Metrics.Retention)
 	}
 	for _, st := range []struct {
 		key string

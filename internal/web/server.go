@@ -133,7 +133,13 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 // callers whose role is at least role. Requests with a method other than
 // GET, HEAD and OPTIONS are recorded in the audit trail with who made them.
 func (s *Server) Handle(pattern, role string, h http.Handler) {
-	s.mux.Handle(pattern, s.authorize(role, h))
+	s.mux.Handle(pattern, s.authorize(role, true, h))
+}
+
+// HandleRead is Handle for endpoints that change nothing whatever their
+// method (PromQL queries accept POST): they are not audited.
+func (s *Server) HandleRead(pattern, role string, h http.Handler) {
+	s.mux.Handle(pattern, s.authorize(role, false, h))
 }
 
 // Handler returns the server's handler with every middleware applied.

@@ -146,3 +146,18 @@ func (s *Server) RegisterLogs(st *logs.Store) {
 		writeJSON(w, http.StatusOK, map[string]any{"records": recs})
 	}))
 }
+
+// RegisterPrometheusAPI serves a Prometheus-compatible query API (the
+// routes api registers on a mux of its own) to viewers, so that Grafana
+// can use opsloop as a Prometheus data source. Queries are reads whatever
+// their method, so they are not audited.
+func (s *Server) RegisterPrometheusAPI(register func(*http.ServeMux)) {
+	inner := http.NewServeMux()
+	register(inner)
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		for _, path := range []string{"/api/v1/query", "/api/v1/query_range", "/api/v1/series", "/api/v1/labels"} {
+			s.HandleRead(method+" "+path, "viewer", inner)
+		}
+	}
+	s.HandleRead("GET /api/v1/label/{name}/values", "viewer", inner)
+}
