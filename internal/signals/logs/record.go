@@ -3,10 +3,11 @@ package logs
 import (
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/opsloop/opsloop/internal/signals/attr"
 )
 
 // Limits on what is kept of each record.
@@ -90,7 +91,7 @@ func convert(ld plog.Logs, received time.Time) (batch []*entry, rejected int64, 
 				if isEmpty(lr.Body()) && lr.Attributes().Len() == 0 {
 					if rejected == 0 {
 						message = fmt.Sprintf("log record %d (service %q): has neither a body nor attributes",
-							n, truncate(service, 128))
+							n, attr.Truncate(service, 128))
 					}
 					rejected++
 				} else {
@@ -145,11 +146,11 @@ func newEntry(lr plog.LogRecord, service string, res pcommon.Map, received time.
 
 	attrs := make(map[string]string, min(lr.Attributes().Len()+res.Len()+1, MaxAttributes))
 	if len(e.rec.Body) > MaxBody {
-		e.rec.Body = truncate(e.rec.Body, MaxBody)
+		e.rec.Body = attr.Truncate(e.rec.Body, MaxBody)
 		attrs[TruncatedAttribute] = "true"
 	}
-	flatten(attrs, lr.Attributes())
-	flatten(attrs, res)
+	attr.Flatten(attrs, lr.Attributes(), MaxAttributes, MaxAttributeValue)
+	attr.Flatten(attrs, res, MaxAttributes, MaxAttributeValue)
 	if len(attrs) > 0 {
 		e.rec.Attributes = attrs
 	}
@@ -161,30 +162,4 @@ func newEntry(lr plog.LogRecord, service string, res pcommon.Map, received time.
 	}
 	e.size = size
 	return e
-}
-
-// flatten adds the attributes of m to dst as strings, without replacing
-// keys already there and without going past MaxAttributes.
-func flatten(dst map[string]string, m pcommon.Map) {
-	for k, v := range m.All() {
-		if len(dst) >= MaxAttributes {
-			return
-		}
-		if _, ok := dst[k]; ok {
-			continue
-		}
-		dst[k] = truncate(v.AsString(), MaxAttributeValue)
-	}
-}
-
-// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i]
 }

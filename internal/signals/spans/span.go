@@ -3,10 +3,11 @@ package spans
 import (
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/opsloop/opsloop/internal/signals/attr"
 )
 
 // Limits on the attributes kept with each span.
@@ -109,7 +110,7 @@ func convert(td ptrace.Traces) (batch []*entry, rejected int64, message string) 
 	batch = make([]*entry, 0, td.SpanCount())
 	reject := func(sp ptrace.Span, why string) {
 		if rejected == 0 {
-			message = fmt.Sprintf("span %q: %s", truncate(sp.Name(), 128), why)
+			message = fmt.Sprintf("span %q: %s", attr.Truncate(sp.Name(), 128), why)
 		}
 		rejected++
 	}
@@ -166,8 +167,8 @@ func newEntry(sp ptrace.Span, service string, res pcommon.Map) *entry {
 		e.span.ParentSpanID = p.String()
 	}
 	attrs := make(map[string]string, min(sp.Attributes().Len()+res.Len(), MaxAttributes))
-	flatten(attrs, sp.Attributes())
-	flatten(attrs, res)
+	attr.Flatten(attrs, sp.Attributes(), MaxAttributes, MaxAttributeValue)
+	attr.Flatten(attrs, res, MaxAttributes, MaxAttributeValue)
 	if len(attrs) > 0 {
 		e.span.Attributes = attrs
 	}
@@ -180,30 +181,4 @@ func newEntry(sp ptrace.Span, service string, res pcommon.Map) *entry {
 	}
 	e.size = size
 	return e
-}
-
-// flatten adds the attributes of m to dst as strings, without replacing
-// keys already there and without going past MaxAttributes.
-func flatten(dst map[string]string, m pcommon.Map) {
-	for k, v := range m.All() {
-		if len(dst) >= MaxAttributes {
-			return
-		}
-		if _, ok := dst[k]; ok {
-			continue
-		}
-		dst[k] = truncate(v.AsString(), MaxAttributeValue)
-	}
-}
-
-// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i]
 }
