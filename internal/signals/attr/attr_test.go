@@ -13,7 +13,7 @@ func TestFlatten(t *testing.T) {
 	m.PutStr("long", "héllo wörld")
 	dst := map[string]string{"a": "kept"}
 	Flatten(dst, m, 10, 4)
-	if dst["a"] != "kept" || dst["b"] != "2" || dst["long"] != "hé" {
+	if dst["a"] != "kept" || dst["b"] != "2" || dst["long"] != "hél" {
 		t.Fatalf("dst = %v", dst)
 	}
 	small := map[string]string{}
