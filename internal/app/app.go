@@ -152,18 +152,8 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	gs := grpc.NewServer(recv.ServerOptions()...)
 	recv.RegisterGRPC(gs)
-	otlpHTTP := &http.Server{
-		Handler:           recv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	otlpHTTP := newHTTPServer(recv.Handler(), log)
+	hs := newHTTPServer(srv.Handler(), log)
 	serveErr := make(chan error, 3)
 	go func() { serveErr <- hs.Serve(ln) }()
 	go func() { serveErr <- gs.Serve(grpcLn) }()
@@ -244,6 +234,17 @@ func (s *sink) Metrics(ctx context.Context, md pmetric.Metrics) (intake.Result, 
 func (s *sink) Logs(_ context.Context, ld plog.Logs) (intake.Result, error) {
 	rejected, msg := s.logs.Add(ld)
 	return intake.Result{Rejected: rejected, Message: msg}, nil
+}
+
+// newHTTPServer returns a server for h with the timeouts every opsloop
+// listener uses and its errors in the log.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // sweep evicts aged-out telemetry every 30 seconds until ctx is done.
